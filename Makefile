@@ -1,0 +1,45 @@
+# The two commands: `make run` (embedded default: SQLite, eager Celery, e-mails in var/mail/)
+# and `make test` (the whole suite, against PostgreSQL and Redis on 127.0.0.1).
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_EPCI ?= 200069391
+
+# The first Python >= 3.12 on the PATH (Django 6.1 needs it).
+PYTHON := $(shell for p in python3.13 python3.12 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
+	then echo $$p; break; fi; done)
+
+.PHONY: run test lint bench serve messages clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is required (Django 6.1); install python3.12 and retry." >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --epci $(DEMO_EPCI)
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l en -l fr --no-obsolete --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,161 @@
+"""The territory (EPCIs and their communes, from official data) and the people in it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from referent_portal.db import TimeStampedModel
+
+
+class Epci(TimeStampedModel):
+    """An intercommunal body (EPCI à fiscalité propre), identified by its SIREN."""
+
+    class Kind(models.TextChoices):
+        CC = "CC", _("Communauté de communes")
+        CA = "CA", _("Communauté d'agglomération")
+        CU = "CU", _("Communauté urbaine")
+        METRO = "METRO", _("Métropole")
+        MET69 = "MET69", _("Métropole de Lyon")
+
+    siren = models.CharField(_("SIREN"), max_length=9, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("nature juridique"), max_length=8, choices=Kind.choices)
+    financing = models.CharField(_("mode de financement"), max_length=8, blank=True)
+    population = models.PositiveIntegerField(_("population totale"), default=0)
+
+    class Meta:
+        verbose_name = _("EPCI")
+        verbose_name_plural = _("EPCI")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Commune(TimeStampedModel):
+    """A current commune (commune actuelle of INSEE's COG)."""
+
+    insee_code = models.CharField(_("code INSEE"), max_length=5, unique=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    name = models.CharField(_("nom"), max_length=200)
+    population = models.PositiveIntegerField(_("population municipale"), default=0)
+    postal_codes = models.JSONField(_("codes postaux"), default=list, blank=True)
+    departement = models.CharField(_("département"), max_length=3, blank=True)
+    region = models.CharField(_("région"), max_length=3, blank=True)
+    epci = models.ForeignKey(
+        Epci,
+        verbose_name=_("EPCI"),
+        on_delete=models.PROTECT,
+        related_name="communes",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name", "insee_code"]
+        indexes = [models.Index(fields=["epci", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def postal_codes_display(self):
+        return ", ".join(self.postal_codes)
+
+
+class Contact(TimeStampedModel):
+    """An élu or an agent of one or more communes, or of the EPCI itself."""
+
+    class Function(models.TextChoices):
+        MAIRE = "maire", _("Maire")
+        ADJOINT = "adjoint", _("Adjoint au maire")
+        DELEGUE_NUMERIQUE = "delegue_numerique", _("Conseiller délégué au numérique")
+        CONSEILLER = "conseiller", _("Conseiller municipal")
+        PRESIDENT_EPCI = "president_epci", _("Président de l'EPCI")
+        VICE_PRESIDENT_EPCI = "vice_president_epci", _("Vice-président de l'EPCI")
+        DGS = "dgs", _("Directeur général des services")
+        SECRETAIRE = "secretaire", _("Secrétaire de mairie")
+        ACHETEUR = "acheteur", _("Acheteur public")
+        COMPTABLE = "comptable", _("Comptable")
+        ARCHIVISTE = "archiviste", _("Archiviste")
+        INFORMATIQUE = "informatique", _("Responsable informatique")
+        AGENT = "agent", _("Agent")
+        REFERENT = "referent", _("Référent e-administration")
+
+    ELECTED_FUNCTIONS = frozenset(
+        {
+            Function.MAIRE,
+            Function.ADJOINT,
+            Function.DELEGUE_NUMERIQUE,
+            Function.CONSEILLER,
+            Function.PRESIDENT_EPCI,
+            Function.VICE_PRESIDENT_EPCI,
+        }
+    )
+
+    class LegalBasis(models.TextChoices):
+        PUBLIC_TASK = "public_task", _("Mission d'intérêt public (art. 6.1.e RGPD)")
+        LEGAL_OBLIGATION = "legal_obligation", _("Obligation légale (art. 6.1.c RGPD)")
+        CONSENT = "consent", _("Consentement (art. 6.1.a RGPD)")
+
+    epci = models.ForeignKey(
+        Epci, verbose_name=_("EPCI"), on_delete=models.PROTECT, related_name="contacts"
+    )
+    communes = models.ManyToManyField(
+        Commune,
+        verbose_name=_("communes"),
+        related_name="contacts",
+        blank=True,
+        help_text=_("Aucune commune : contact de l'EPCI lui-même."),
+    )
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    function = models.CharField(_("fonction"), max_length=32, choices=Function.choices)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=32, blank=True)
+    language = models.CharField(
+        _("langue des messages"), max_length=8, choices=settings.LANGUAGES, default="fr"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte utilisateur"),
+        on_delete=models.SET_NULL,
+        related_name="contact",
+        null=True,
+        blank=True,
+    )
+    legal_basis = models.CharField(
+        _("base légale du traitement"),
+        max_length=32,
+        choices=LegalBasis.choices,
+        default=LegalBasis.PUBLIC_TASK,
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                "epci",
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="contact_email_unique_per_epci",
+                violation_error_message=_("Un contact de cet EPCI a déjà cette adresse e-mail."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_elected(self):
+        return self.function in self.ELECTED_FUNCTIONS

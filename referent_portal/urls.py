@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+admin.site.site_header = _("Portail du référent e-administration — syndicat mixte")
+admin.site.site_title = _("Administration du portail")
+admin.site.index_title = _("Pôle promotion et accompagnement")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("referent_portal.accounts.urls")),
+    path("communes/", include("communes.urls")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,37 @@
+"""Fixtures shared by the whole suite. The services are real: a missing one fails the run."""
+
+import os
+import shutil
+
+import pytest
+import redis
+from django.conf import settings
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # pytest-playwright + live_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytest_plugins = ["tests.fixtures_delivery"]
+
+
+def pytest_sessionstart(session):
+    """Fail at once, with a clear message, when a service the suite needs is not there."""
+    try:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis is not reachable at {settings.CELERY_BROKER_URL}: {exc}", returncode=3)
+    if shutil.which(CHROMIUM) is None and not os.path.exists(CHROMIUM):
+        pytest.exit(f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium", returncode=3)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
