@@ -1,1 +1,1 @@
-"""Real delivery peers: a Celery worker on Redis and an SMTP server (filled in by the outbox work)."""
+"""Real delivery peers for tests: a Celery worker on Redis and an SMTP server."""
