@@ -9,5 +9,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "referent_portal.settings")
 app = Celery("referent_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-    ["referent_portal.outbox", "communes", "meetings", "trainings", "requests_relay"]
-)
