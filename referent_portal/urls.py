@@ -4,15 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import health
 
 admin.site.site_header = _("Portail du référent e-administration — syndicat mixte")
 admin.site.site_title = _("Administration du portail")
 admin.site.index_title = _("Pôle promotion et accompagnement")
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", include("referent_portal.dashboard.urls")),
+    path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("referent_portal.accounts.urls")),
     path("communes/", include("communes.urls")),

@@ -1,23 +1,11 @@
-"""The portal's own views: the entry point by role, and the health check."""
+"""The health check used by load balancers and docker-compose."""
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
-
-
-@login_required
-def home(request):
-    user = request.user
-    if user.is_referent:
-        return redirect("communes:list")
-    if user.is_syndicat or user.is_staff:
-        return redirect("admin:index")
-    return redirect("accounts:agent_home")
 
 
 def _database_state() -> str:

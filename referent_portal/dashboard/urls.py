@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("space/", views.agent_home, name="agent_home"),
+]
