@@ -2,7 +2,7 @@
 
 With nothing set, the portal runs on the embedded default: SQLite, Celery tasks run
 eagerly in-process, e-mails written to `var/mail/`. Production (`DEBUG=false`) refuses
-to start without a secret key, a database and a broker.
+to start without a secret key, a database, a broker and an SMTP server.
 """
 
 from datetime import timedelta
@@ -24,7 +24,7 @@ DEBUG = env.bool("DEBUG", default=True)
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="django-insecure-embedded-default-only-for-make-run")
 else:
-    for required in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+    for required in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST"):
         if not env.str(required, default=""):
             raise ImproperlyConfigured(f"{required} must be set when DEBUG is false.")
     SECRET_KEY = env("SECRET_KEY")
