@@ -159,3 +159,22 @@ class Contact(TimeStampedModel):
     @property
     def is_elected(self):
         return self.function in self.ELECTED_FUNCTIONS
+
+
+class Service(TimeStampedModel):
+    """A shared e-administration service run by the syndicat mixte (its catalogue)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    url = models.URLField(_("adresse du service"), blank=True)
+    is_active = models.BooleanField(_("proposé"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("service du syndicat mixte")
+        verbose_name_plural = _("services du syndicat mixte")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
