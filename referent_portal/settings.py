@@ -215,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referent_portal.outbox.tasks.sweep_outbox",
         "schedule": timedelta(minutes=1),
     },
+    "relay-sweep": {
+        "task": "requests_relay.tasks.sweep_relays",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # Outbox retry policy: attempts spaced by a bounded exponential back-off.
@@ -254,6 +258,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Requests of the communes and their relay to the syndicat mixte.
+REQUEST_ATTACHMENT_MAX_BYTES = env.int("REQUEST_ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
+REQUEST_ATTACHMENT_MAX_COUNT = 5
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The syndicat mixte's webhook (Standard Webhooks: whsec_<base64> secrets). No URL: e-mail only.
+SYNDICAT_WEBHOOK_URL = env.str("SYNDICAT_WEBHOOK_URL", default="")
+SYNDICAT_WEBHOOK_SECRET = env.str("SYNDICAT_WEBHOOK_SECRET", default="")
+# The secret the syndicat mixte signs its answers with (the same scheme, inbound).
+SYNDICAT_INBOUND_SECRET = env.str("SYNDICAT_INBOUND_SECRET", default="")
+if SYNDICAT_WEBHOOK_URL and not SYNDICAT_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("SYNDICAT_WEBHOOK_SECRET must be set with SYNDICAT_WEBHOOK_URL.")
+RELAY_TIMEOUT_SECONDS = 10
+RELAY_RETRY_WINDOW = timedelta(hours=env.int("RELAY_RETRY_HOURS", default=72))
+RELAY_STUCK_AFTER = timedelta(minutes=5)
 
 PORTAL_NAME = _("Portail du référent e-administration")
 SYNDICAT_NAME = env.str("SYNDICAT_NAME", default="Mégalis Bretagne")

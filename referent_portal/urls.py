@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from requests_relay import api as relay_api
+
 from . import health
 
 admin.site.site_header = _("Portail du référent e-administration — syndicat mixte")
@@ -16,6 +18,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("referent_portal.accounts.urls")),
     path("communes/", include("communes.urls")),
+    path("requests/", include("requests_relay.urls")),
+    path("api/relay/events/", relay_api.inbound_call, name="relay_inbound"),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

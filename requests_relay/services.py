@@ -1,0 +1,684 @@
+"""Every write of the requests app: submit, triage, consolidate, relay, apply the answer."""
+
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from communes.models import Commune
+from communes.selectors import communes_visible_to
+from referent_portal.accounts.models import User
+from referent_portal.outbox.services import email_queue
+
+from .models import (
+    ALLOWED_EXTENSIONS,
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Dossier,
+    InboundCall,
+    Message,
+    Relay,
+    RelayAttempt,
+    Request,
+    Status,
+)
+
+logger = logging.getLogger(__name__)
+
+DELIVERED = "delivered"
+TEMPORARY = "temporary"
+PERMANENT = "permanent"
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+def next_reference(prefix: str, *, width: int = 5) -> str:
+    """DEM-2026-00042: a gap-free counter per prefix and year, safe under concurrency.
+
+    One upsert statement (PostgreSQL and SQLite both have ON CONFLICT … RETURNING), so two
+    agents submitting at the same instant never get the same number.
+    """
+    year = timezone.localdate().year
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO requests_relay_referencesequence (prefix, year, value) "
+            "VALUES (%s, %s, 1) "
+            "ON CONFLICT (prefix, year) DO UPDATE "
+            "SET value = requests_relay_referencesequence.value + 1 "
+            "RETURNING value",
+            [prefix, year],
+        )
+        (value,) = cursor.fetchone()
+    return f"{prefix}-{year}-{value:0{width}d}"
+
+
+# --- attachments --------------------------------------------------------------------------
+
+
+def validate_upload(upload: UploadedFile) -> None:
+    """Refuse a file of a type or size the syndicat mixte will not take, with a clear message."""
+    name = upload.name or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED_EXTENSIONS:
+        raise ValidationError(
+            _("« %(name)s » : ce type de fichier n'est pas accepté (formats acceptés : %(ok)s)."),
+            code="file_type",
+            params={"name": name, "ok": ", ".join(ALLOWED_EXTENSIONS)},
+        )
+    limit = settings.REQUEST_ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("« %(name)s » dépasse la taille maximale de %(limit)s Mo."),
+            code="file_size",
+            params={"name": name, "limit": limit // (1024 * 1024)},
+        )
+    if upload.size == 0:
+        raise ValidationError(_("« %(name)s » est vide."), code="file_empty", params={"name": name})
+
+
+def _attach(request: Request, files: Sequence[UploadedFile], message: Message | None = None):
+    if len(files) > settings.REQUEST_ATTACHMENT_MAX_COUNT:
+        raise ValidationError(
+            _("Au plus %(n)s pièces jointes par envoi."),
+            code="file_count",
+            params={"n": settings.REQUEST_ATTACHMENT_MAX_COUNT},
+        )
+    for upload in files:
+        validate_upload(upload)
+    for upload in files:
+        Attachment.objects.create(
+            request=request,
+            message=message,
+            file=upload,
+            filename=upload.name[:255],
+            size=upload.size,
+            content_type=(upload.content_type or "application/octet-stream")[:100],
+        )
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+def _notify(user: User | None, *, template: str, kind: str, context: dict) -> None:
+    if user is None or not user.email or not user.is_active:
+        return
+    email_queue(
+        to=user.email,
+        template=template,
+        context={**context, "recipient": user},
+        kind=kind,
+        language=user.language,
+    )
+
+
+def _referents_of(commune: Commune):
+    return User.objects.filter(
+        role=User.Role.REFERENT, epci_id=commune.epci_id, is_active=True
+    ).exclude(email="")
+
+
+def _notify_submitter(request: Request, headline, *, kind: str, body: str = "") -> None:
+    _notify(
+        request.submitted_by,
+        template="requests_relay/email/request_update",
+        kind=kind,
+        context={"request": request, "headline": headline, "body": body},
+    )
+
+
+def _set_status(request: Request, status: str) -> None:
+    request.status = status
+    request.status_changed_at = timezone.now()
+
+
+# --- commune side -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_submit(
+    *,
+    user: User,
+    commune: Commune,
+    category: str,
+    subject: str,
+    description: str,
+    urgency: str = "normal",
+    service=None,
+    training_module=None,
+    files: Sequence[UploadedFile] = (),
+) -> Request:
+    """A commune agent asks for something; the request is stored before anything is sent."""
+    if not communes_visible_to(user).filter(pk=commune.pk).exists():
+        raise ValidationError(_("Vous ne pouvez pas déposer de demande pour cette commune."))
+    request = Request(
+        commune=commune,
+        submitted_by=user,
+        category=category,
+        subject=subject,
+        description=description,
+        urgency=urgency,
+        service=service,
+        training_module=training_module if category == Category.TRAINING else None,
+        reference="pending",
+    )
+    request.full_clean(exclude=["reference"])
+    request.reference = next_reference("DEM")
+    request.save()
+    _attach(request, files)
+    _notify_submitter(
+        request, _("Votre demande a bien été reçue."), kind="requests.acknowledgement"
+    )
+    for referent in _referents_of(commune):
+        _notify(
+            referent,
+            template="requests_relay/email/new_request",
+            kind="requests.new_for_referent",
+            context={"request": request},
+        )
+    return request
+
+
+@transaction.atomic
+def request_message_add(
+    *,
+    request: Request,
+    author: User,
+    body: str,
+    internal: bool = False,
+    files: Sequence[UploadedFile] = (),
+) -> Message:
+    """Add to a request's thread. A commune's answer to a question puts it back in progress."""
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    from_commune = not (author.is_referent or author.is_syndicat or author.is_superuser)
+    if from_commune and internal:
+        raise ValidationError(_("Seul le référent peut écrire une note interne."))
+    if from_commune and request.status in CLOSED_STATUSES:
+        raise ValidationError(
+            _("Cette demande est close : déposez une nouvelle demande si besoin.")
+        )
+    if not body.strip():
+        raise ValidationError({"body": _("Le message est vide.")})
+    message = Message.objects.create(request=request, author=author, body=body, internal=internal)
+    _attach(request, files, message)
+    if from_commune:
+        if request.status == Status.WAITING_COMMUNE:
+            _set_status(request, Status.IN_PROGRESS)
+            request.save(update_fields=["status", "status_changed_at", "updated_at"])
+        for referent in _referents_of(request.commune):
+            _notify(
+                referent,
+                template="requests_relay/email/new_message",
+                kind="requests.message_for_referent",
+                context={"request": request, "message": message},
+            )
+    elif not internal:
+        _notify_submitter(
+            request, _("Le référent vous a écrit."), kind="requests.message", body=body
+        )
+    return message
+
+
+# --- referent side ------------------------------------------------------------------------
+
+
+def _check_open(request: Request) -> None:
+    if request.status not in OPEN_STATUSES:
+        raise ValidationError(
+            _("La demande %(ref)s n'est plus en cours de traitement par le référent."),
+            params={"ref": request.reference},
+        )
+    if request.dossier_id:
+        raise ValidationError(
+            _("La demande %(ref)s fait déjà partie d'un dossier."),
+            params={"ref": request.reference},
+        )
+
+
+@transaction.atomic
+def request_assign(*, request: Request, assignee: User | None, by: User) -> Request:
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    if assignee is not None and not (assignee.is_referent and assignee.epci_id == by.epci_id):
+        raise ValidationError(_("Une demande est suivie par un référent de l'EPCI."))
+    request.assigned_to = assignee
+    if request.status == Status.NEW:
+        _set_status(request, Status.IN_PROGRESS)
+    request.save(update_fields=["assigned_to", "status", "status_changed_at", "updated_at"])
+    return request
+
+
+@transaction.atomic
+def request_ask_information(*, request: Request, by: User, body: str) -> Request:
+    """Ask the commune for more information; the request waits for its answer."""
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    _check_open(request)
+    if not body.strip():
+        raise ValidationError({"body": _("Précisez l'information attendue.")})
+    Message.objects.create(request=request, author=by, body=body)
+    _set_status(request, Status.WAITING_COMMUNE)
+    request.assigned_to = request.assigned_to or by
+    request.save(update_fields=["status", "status_changed_at", "assigned_to", "updated_at"])
+    _notify_submitter(
+        request,
+        _("Le référent a besoin d'informations complémentaires."),
+        kind="requests.information_needed",
+        body=body,
+    )
+    return request
+
+
+@transaction.atomic
+def request_resolve_locally(*, request: Request, by: User, body: str) -> Request:
+    """First-level support: the referent answers and closes without the syndicat mixte."""
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    _check_open(request)
+    if not body.strip():
+        raise ValidationError({"body": _("Écrivez la réponse apportée à la commune.")})
+    Message.objects.create(request=request, author=by, body=body)
+    _set_status(request, Status.RESOLVED)
+    request.assigned_to = request.assigned_to or by
+    request.save(update_fields=["status", "status_changed_at", "assigned_to", "updated_at"])
+    _notify_submitter(
+        request, _("Votre demande a reçu une réponse."), kind="requests.resolved", body=body
+    )
+    return request
+
+
+@transaction.atomic
+def dossier_create(
+    *, requests: Iterable[Request], by: User, title: str, summary: str, arguments: str = ""
+) -> Dossier:
+    """Consolidate open requests of the EPCI on the same subject into one dossier."""
+    ids = [r.pk for r in requests]
+    locked = list(
+        Request.objects.select_for_update()
+        .filter(pk__in=ids)
+        .select_related("commune")
+        .order_by("pk")
+    )
+    if not locked:
+        raise ValidationError(_("Choisissez au moins une demande."))
+    if any(r.commune.epci_id != by.epci_id for r in locked) or not by.is_referent:
+        raise ValidationError(_("Un dossier réunit des demandes de votre EPCI."))
+    for request in locked:
+        _check_open(request)
+    categories = {r.category for r in locked}
+    if len(categories) > 1:
+        raise ValidationError(_("Un dossier réunit des demandes de même nature."))
+    services = {r.service_id for r in locked} - {None}
+    modules = {r.training_module_id for r in locked} - {None}
+    if len(services) > 1 or len(modules) > 1:
+        raise ValidationError(
+            _("Les demandes réunies doivent porter sur le même service ou le même module.")
+        )
+    dossier = Dossier(
+        epci_id=by.epci_id,
+        category=categories.pop(),
+        service_id=services.pop() if services else None,
+        training_module_id=modules.pop() if modules else None,
+        title=title,
+        summary=summary,
+        arguments=arguments,
+        created_by=by,
+        status=Status.IN_PROGRESS,
+        reference="pending",
+    )
+    dossier.full_clean(exclude=["reference"])
+    dossier.reference = next_reference("DOS", width=4)
+    dossier.save()
+    for request in locked:
+        request.dossier = dossier
+        _set_status(request, Status.IN_PROGRESS)
+        request.assigned_to = request.assigned_to or by
+        request.save(
+            update_fields=["dossier", "status", "status_changed_at", "assigned_to", "updated_at"]
+        )
+    return dossier
+
+
+def dossier_payload(dossier: Dossier) -> dict:
+    """What the syndicat mixte receives: the dossier and every request in it."""
+    requests = dossier.requests.select_related("commune", "submitted_by", "service")
+    return {
+        "type": "dossier.relayed",
+        "dossier": {
+            "reference": dossier.reference,
+            "epci": {"siren": dossier.epci.siren, "name": dossier.epci.name},
+            "category": dossier.category,
+            "service": dossier.service.code if dossier.service else None,
+            "training_module": dossier.training_module.code if dossier.training_module else None,
+            "title": dossier.title,
+            "summary": dossier.summary,
+            "arguments": dossier.arguments,
+            "relayed_at": dossier.relayed_at.isoformat() if dossier.relayed_at else None,
+            "requests": [
+                {
+                    "reference": r.reference,
+                    "commune": {"insee": r.commune.insee_code, "name": r.commune.name},
+                    "subject": r.subject,
+                    "description": r.description,
+                    "urgency": r.urgency,
+                    "submitted_at": r.created_at.isoformat(),
+                    "attachments": [a.filename for a in r.attachments.all()],
+                }
+                for r in requests
+            ],
+        },
+    }
+
+
+@transaction.atomic
+def dossier_relay(*, dossier: Dossier, by: User) -> Dossier:
+    """Relay a dossier to the syndicat mixte: status, e-mail and webhook rows in one transaction."""
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if dossier.status != Status.IN_PROGRESS:
+        raise ValidationError(_("Ce dossier a déjà été transmis au syndicat mixte."))
+    if not (by.is_referent and by.epci_id == dossier.epci_id):
+        raise ValidationError(_("Seul un référent de l'EPCI transmet ses dossiers."))
+    now = timezone.now()
+    dossier.status = Status.RELAYED
+    dossier.relayed_at = now
+    dossier.save(update_fields=["status", "relayed_at", "updated_at"])
+    requests = list(dossier.requests.select_for_update().select_related("submitted_by"))
+    for request in requests:
+        _set_status(request, Status.RELAYED)
+        request.save(update_fields=["status", "status_changed_at", "updated_at"])
+        _notify_submitter(
+            request,
+            _("Votre demande a été transmise au syndicat mixte."),
+            kind="requests.relayed",
+        )
+    email_queue(
+        to=settings.SYNDICAT_EMAIL,
+        template="requests_relay/email/dossier_relayed",
+        context={"dossier": dossier, "requests": requests, "referent": by},
+        kind="requests.dossier_relayed",
+        language=settings.LANGUAGE_CODE,
+        reply_to=by.email,
+    )
+    if settings.SYNDICAT_WEBHOOK_URL:
+        relay = Relay.objects.create(
+            dossier=dossier,
+            event="dossier.relayed",
+            webhook_id=f"msg_{uuid.uuid4().hex}",
+            endpoint=settings.SYNDICAT_WEBHOOK_URL,
+            payload=dossier_payload(dossier),
+        )
+        transaction.on_commit(partial(_enqueue_relay, relay.pk), robust=True)
+    return dossier
+
+
+@transaction.atomic
+def request_relay(*, request: Request, by: User, summary: str, arguments: str = "") -> Dossier:
+    """Relay a single request: a dossier of one, so every relay follows the same path."""
+    dossier = dossier_create(
+        requests=[request], by=by, title=request.subject, summary=summary, arguments=arguments
+    )
+    return dossier_relay(dossier=dossier, by=by)
+
+
+# --- the syndicat mixte's answer ----------------------------------------------------------
+
+ANSWER_ACTIONS = {
+    "acknowledge": Status.ACKNOWLEDGED,
+    "answer": Status.ANSWERED,
+    "resolve": Status.RESOLVED,
+    "refuse": Status.REFUSED,
+}
+ANSWER_HEADLINES = {
+    "acknowledge": _("Le syndicat mixte a pris en compte votre demande."),
+    "answer": _("Le syndicat mixte a répondu à votre demande."),
+    "resolve": _("Votre demande est résolue par le syndicat mixte."),
+    "refuse": _("Le syndicat mixte n'a pas pu donner suite à votre demande."),
+}
+
+
+@transaction.atomic
+def dossier_apply_answer(
+    *, dossier: Dossier, action: str, message: str = "", author: User | None = None
+) -> Dossier:
+    """The syndicat mixte acknowledges, answers, resolves or refuses a relayed dossier.
+
+    Every request of the dossier follows, gets the message in its thread, and its submitter
+    an e-mail.
+    """
+    if action not in ANSWER_ACTIONS:
+        raise ValidationError(_("Action inconnue : %(action)s."), params={"action": action})
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if dossier.status not in (Status.RELAYED, Status.ACKNOWLEDGED, Status.ANSWERED):
+        raise ValidationError(
+            _("Le dossier %(ref)s n'attend pas de réponse du syndicat mixte (état : %(state)s)."),
+            params={"ref": dossier.reference, "state": dossier.get_status_display()},
+        )
+    if action in ("answer", "refuse") and not message.strip():
+        raise ValidationError(_("Une réponse ou un refus s'accompagne d'un message."))
+    status = ANSWER_ACTIONS[action]
+    dossier.status = status
+    if message.strip():
+        dossier.answer = message
+        dossier.answered_at = timezone.now()
+    dossier.save(update_fields=["status", "answer", "answered_at", "updated_at"])
+    for request in dossier.requests.select_for_update().select_related("submitted_by"):
+        _set_status(request, status)
+        request.save(update_fields=["status", "status_changed_at", "updated_at"])
+        if message.strip():
+            Message.objects.create(request=request, author=author, body=message)
+        _notify_submitter(
+            request, ANSWER_HEADLINES[action], kind=f"requests.syndicat_{action}", body=message
+        )
+    return dossier
+
+
+def inbound_call_apply(*, body: bytes, headers: dict) -> tuple[int, dict]:
+    """A signed call of the syndicat mixte's systems: verify, drop replays, apply.
+
+    Returns (HTTP status, JSON answer). Tampered and stale calls are refused; a replayed id is
+    acknowledged without being applied twice.
+    """
+    if not settings.SYNDICAT_INBOUND_SECRET:
+        return 503, {"error": "not_configured"}
+    try:
+        payload = Webhook(settings.SYNDICAT_INBOUND_SECRET).verify(body, headers)
+    except (WebhookVerificationError, ValueError, TypeError) as exc:
+        return 401, {"error": "invalid_signature", "detail": str(exc)}
+    webhook_id = {k.lower(): v for k, v in headers.items()}["webhook-id"][:64]
+    if not isinstance(payload, dict):
+        return 400, {"error": "invalid_payload"}
+    reference = payload.get("dossier")
+    action = payload.get("action")
+    try:
+        with transaction.atomic():
+            InboundCall.objects.create(webhook_id=webhook_id, payload=payload)
+            dossier = Dossier.objects.filter(reference=reference).first()
+            if dossier is None:
+                transaction.set_rollback(True)
+                return 404, {"error": "unknown_dossier", "dossier": reference}
+            dossier_apply_answer(
+                dossier=dossier, action=action, message=str(payload.get("message") or "")
+            )
+    except IntegrityError:
+        return 200, {"status": "duplicate", "webhook_id": webhook_id}
+    except ValidationError as exc:
+        return 409, {"error": "rejected", "detail": exc.messages}
+    return 200, {"status": "applied", "dossier": reference, "state": dossier.status}
+
+
+# --- relay delivery (the webhook outbox) --------------------------------------------------
+
+
+def classify_response(status_code: int | None, error: BaseException | None = None) -> str:
+    """2xx is delivered. 5xx, timeouts and connection errors are worth retrying; 408 and 429
+    ask to come back later. Any other answer (4xx, and redirects, which are not followed) is
+    a permanent failure that a person must look at."""
+    if error is not None:
+        return TEMPORARY if isinstance(error, httpx.TransportError | OSError) else PERMANENT
+    if status_code is not None and 200 <= status_code < 300:
+        return DELIVERED
+    if status_code is not None and (status_code >= 500 or status_code in (408, 429)):
+        return TEMPORARY
+    return PERMANENT
+
+
+def relay_retry_delay(attempts: int, *, jitter: float | None = None) -> timedelta:
+    """Exponential back-off (1 min, 2 min, 4 min … capped at 6 h) with ±20 % jitter."""
+    base = min(60 * 2 ** max(attempts - 1, 0), 6 * 3600)
+    factor = random.uniform(0.8, 1.2) if jitter is None else jitter
+    return timedelta(seconds=base * factor)
+
+
+def _enqueue_relay(relay_id: int, *, countdown: float | None = None) -> None:
+    from .tasks import deliver_relay
+
+    deliver_relay.apply_async((relay_id,), countdown=countdown)
+
+
+def signed_headers(*, webhook_id: str, body: str, secret: str, when: datetime) -> dict:
+    signature = Webhook(secret).sign(webhook_id, when.astimezone(UTC), body)
+    return {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(int(when.timestamp())),
+        "webhook-signature": signature,
+        "content-type": "application/json",
+        "user-agent": "referent-portal/relay",
+    }
+
+
+def relay_deliver(*, relay_id: int) -> timedelta | None:
+    """POST one relay to the syndicat mixte. Harmless to call twice or concurrently.
+
+    The webhook id stays the same across attempts: a receiver honouring it as an idempotency
+    key sees each relay once, even when an attempt's answer was lost. Returns the delay
+    before the next attempt when the failure is temporary.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        relay = (
+            Relay.objects.select_for_update(skip_locked=True)
+            .filter(pk=relay_id, state__in=Relay.SENDABLE)
+            .first()
+        )
+        if relay is None or (relay.next_attempt_at and relay.next_attempt_at > now):
+            return None
+        relay.state = Relay.State.SENDING
+        relay.sending_since = now
+        relay.attempts += 1
+        relay.first_attempt_at = relay.first_attempt_at or now
+        relay.save(
+            update_fields=["state", "sending_since", "attempts", "first_attempt_at", "updated_at"]
+        )
+
+    body = json.dumps(relay.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    headers = signed_headers(
+        webhook_id=relay.webhook_id,
+        body=body,
+        secret=settings.SYNDICAT_WEBHOOK_SECRET,
+        when=timezone.now(),
+    )
+    started = time.monotonic()
+    status_code, error = None, None
+    try:
+        response = httpx.post(
+            relay.endpoint,
+            content=body.encode(),
+            headers=headers,
+            timeout=settings.RELAY_TIMEOUT_SECONDS,
+            follow_redirects=False,
+        )
+        status_code = response.status_code
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded and classified
+        error = exc
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return _record_relay_outcome(
+        relay, status_code=status_code, error=error, started_at=now, duration_ms=duration_ms
+    )
+
+
+@transaction.atomic
+def _record_relay_outcome(relay, *, status_code, error, started_at, duration_ms):
+    error_text = f"{type(error).__name__}: {error}"[:2000] if error else ""
+    if error is None and not 200 <= status_code < 300:
+        error_text = f"HTTP {status_code}"
+    RelayAttempt.objects.create(
+        relay=relay,
+        started_at=started_at,
+        duration_ms=duration_ms,
+        status_code=status_code,
+        error=error_text,
+    )
+    outcome = classify_response(status_code, error)
+    delay = None
+    relay.last_status_code = status_code
+    relay.last_error = error_text
+    relay.sending_since = None
+    if outcome == DELIVERED:
+        relay.state = Relay.State.DELIVERED
+        relay.delivered_at = timezone.now()
+        relay.next_attempt_at = None
+    elif outcome == TEMPORARY and (
+        timezone.now() - relay.first_attempt_at < settings.RELAY_RETRY_WINDOW
+    ):
+        delay = relay_retry_delay(relay.attempts)
+        relay.state = Relay.State.RETRY
+        relay.next_attempt_at = timezone.now() + delay
+    else:
+        relay.state = Relay.State.FAILED
+        relay.next_attempt_at = None
+        logger.error("Relay %s of %s failed: %s", relay.webhook_id, relay.dossier_id, error_text)
+    relay.save(
+        update_fields=[
+            "state",
+            "delivered_at",
+            "next_attempt_at",
+            "sending_since",
+            "last_status_code",
+            "last_error",
+            "updated_at",
+        ]
+    )
+    return delay
+
+
+@transaction.atomic
+def relay_retry(*, relay: Relay) -> Relay:
+    """A person asks for a failed relay to be tried again (same id: still idempotent)."""
+    relay = Relay.objects.select_for_update().get(pk=relay.pk)
+    if relay.state != Relay.State.FAILED:
+        raise ValidationError(_("Seul un relais en échec peut être relancé."))
+    relay.state = Relay.State.QUEUED
+    relay.first_attempt_at = None
+    relay.next_attempt_at = None
+    relay.save(update_fields=["state", "first_attempt_at", "next_attempt_at", "updated_at"])
+    transaction.on_commit(partial(_enqueue_relay, relay.pk), robust=True)
+    return relay
+
+
+def relay_sweep(*, now: datetime | None = None) -> int:
+    """Re-queue relays that are due, stuck mid-send (worker died), or were never enqueued."""
+    now = now or timezone.now()
+    Relay.objects.filter(
+        state=Relay.State.SENDING, sending_since__lt=now - settings.RELAY_STUCK_AFTER
+    ).update(state=Relay.State.RETRY, next_attempt_at=now, sending_since=None)
+    due = (
+        Relay.objects.filter(state__in=Relay.SENDABLE, created_at__lt=now - timedelta(seconds=30))
+        .exclude(next_attempt_at__gt=now)
+        .values_list("pk", flat=True)[:500]
+    )
+    ids = list(due)
+    for relay_id in ids:
+        _enqueue_relay(relay_id)
+    return len(ids)
