@@ -94,3 +94,16 @@ def agent_of(*communes, **kwargs) -> User:
         communes=list(communes),
     )
     return user
+
+
+def request_of(agent: User, commune=None, **fields):
+    """A request submitted through the service, as an agent would (reference, e-mails, rules)."""
+    from requests_relay.services import request_submit
+
+    defaults = {
+        "category": "setup",
+        "subject": "Paramétrage du parapheur",
+        "description": "Nous n'arrivons pas à ajouter un second signataire au circuit.",
+    }
+    commune = commune or agent.contact.communes.first()
+    return request_submit(user=agent, commune=commune, **{**defaults, **fields})
