@@ -1,0 +1,74 @@
+"""The syndicat mixte's systems answer a dossier through a signed HTTP call."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from requests_relay.models import Status
+from requests_relay.services import request_relay, signed_headers
+from tests.factories import CommuneFactory, ReferentFactory, agent_of, request_of
+from tests.requests_relay.receiver import SECRET
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dossier(settings):
+    settings.SYNDICAT_WEBHOOK_URL = ""
+    settings.SYNDICAT_INBOUND_SECRET = SECRET
+    commune = CommuneFactory()
+    return request_relay(
+        request=request_of(agent_of(commune)), by=ReferentFactory(epci=commune.epci), summary="s"
+    )
+
+
+def post_signed(client, payload, webhook_id="msg_api_1"):
+    body = json.dumps(payload)
+    headers = signed_headers(webhook_id=webhook_id, body=body, secret=SECRET, when=timezone.now())
+    return client.post(
+        reverse("relay_inbound"),
+        data=body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "content-type"},
+    )
+
+
+def test_a_signed_acknowledgement_updates_the_dossier_and_its_requests(client, dossier):
+    response = post_signed(client, {"dossier": dossier.reference, "action": "acknowledge"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "applied"
+    dossier.refresh_from_db()
+    assert dossier.status == Status.ACKNOWLEDGED
+    assert dossier.requests.get().status == Status.ACKNOWLEDGED
+
+
+def test_a_replayed_call_is_acknowledged_but_not_applied_twice(client, dossier):
+    payload = {"dossier": dossier.reference, "action": "answer", "message": "Vu."}
+    assert post_signed(client, payload).json()["status"] == "applied"
+    assert post_signed(client, payload).json()["status"] == "duplicate"
+    assert dossier.requests.get().messages.filter(body="Vu.").count() == 1
+
+
+def test_an_unsigned_call_is_refused_without_touching_anything(client, dossier):
+    response = client.post(
+        reverse("relay_inbound"),
+        data=json.dumps({"dossier": dossier.reference, "action": "resolve"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 401
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RELAYED
+
+
+def test_an_action_the_dossier_cannot_take_is_a_409_with_the_reason(client, dossier):
+    response = post_signed(client, {"dossier": dossier.reference, "action": "teleport"})
+    assert response.status_code == 409
+    assert "Action inconnue" in response.json()["detail"][0]
+
+
+def test_the_endpoint_answers_503_when_no_secret_is_configured(client, dossier, settings):
+    settings.SYNDICAT_INBOUND_SECRET = ""
+    response = post_signed(client, {"dossier": dossier.reference, "action": "resolve"})
+    assert response.status_code == 503
