@@ -1,0 +1,71 @@
+"""Accounts in the admin site: the syndicat mixte creates referents and agents here."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from communes.admin import EpciSearchFilter
+
+from .models import User
+
+# Only a superuser may grant these: a staff member who could would make themselves superuser.
+PRIVILEGE_FIELDS = ("is_superuser", "user_permissions")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [
+        "username",
+        "last_name",
+        "first_name",
+        "email",
+        "role",
+        "epci",
+        "is_active",
+        "is_staff",
+        "last_login",
+    ]
+    list_filter = ["role", EpciSearchFilter, "is_active", "is_staff", "is_superuser", "groups"]
+    list_select_related = ["epci"]
+    search_fields = ["username", "first_name", "last_name", "email", "epci__name"]
+    autocomplete_fields = ["epci"]
+    ordering = ["username"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Identité"), {"fields": ["first_name", "last_name", "email", "language"]}),
+        (_("Rôle et territoire"), {"fields": ["role", "epci"]}),
+        (
+            _("Accès au site d'administration"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "usable_password", "password1", "password2"],
+            },
+        ),
+        (_("Identité"), {"fields": ["first_name", "last_name", "email", "language"]}),
+        (_("Rôle et territoire"), {"fields": ["role", "epci"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += PRIVILEGE_FIELDS
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        # A superuser's account (and password) is only a superuser's to change.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)

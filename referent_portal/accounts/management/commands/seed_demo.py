@@ -1,0 +1,296 @@
+"""Load a demo: a real EPCI, its referent, agents, élus, DGS and a syndicat-mixte officer.
+
+Deterministic and idempotent: the people are a fixed list of fictitious French names, rows are
+matched on stable keys and only written when something differs, so running it twice changes
+nothing. Every demo account has the password DEMO_PASSWORD.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.text import slugify
+
+from communes.models import Commune, Contact, Epci
+from communes.services import territory_import
+from referent_portal.accounts.models import User
+
+DEFAULT_EPCI = "200069391"  # CA Lamballe Terre et Mer, 38 communes
+DEMO_PASSWORD = "demo-portail-2026"
+DEMO_DOMAIN = "demo.invalid"  # RFC 2606: never delivered anywhere
+SYNDICAT_GROUP = "Syndicat mixte"
+# The syndicat mixte's staff manage everything of the portal's own apps in the admin site,
+# and may lift a password lockout (axes).
+SYNDICAT_APPS = [
+    "accounts",
+    "communes",
+    "outbox",
+    "meetings",
+    "trainings",
+    "requests_relay",
+    "axes",
+]
+
+F = Contact.Function
+
+
+@dataclass(frozen=True)
+class Person:
+    first_name: str
+    last_name: str
+
+    @property
+    def email(self) -> str:
+        return f"{slugify(self.first_name)}.{slugify(self.last_name)}@{DEMO_DOMAIN}"
+
+
+# Fictitious people. Any resemblance to a real person is a coincidence.
+REFERENT = Person("Maëlle", "Le Goff")
+SECRETAIRE = Person("Yannick", "Tanguy")
+ACHETEUR = Person("Soizic", "Le Bihan")
+SYNDICAT = Person("Erwan", "Guillou")
+DGS = [Person("Gwenaëlle", "Morvan"), Person("Loïc", "Le Roux")]
+PRESIDENT = Person("Jean-Yves", "Le Gall")
+VICE_PRESIDENT = Person("Annick", "Riou")
+ELUS = [
+    Person("Hervé", "Cadiou"),
+    Person("Nolwenn", "Jézéquel"),
+    Person("Patrick", "Le Corre"),
+    Person("Françoise", "Quéré"),
+    Person("Ronan", "Bothorel"),
+    Person("Catherine", "Le Meur"),
+    Person("Thierry", "Gourvès"),
+    Person("Sylvie", "Le Bras"),
+    Person("Bernard", "Kerhervé"),
+    Person("Anne-Marie", "Le Moal"),
+]
+
+
+@dataclass
+class Account:
+    username: str
+    person: Person
+    role: str
+    description: str
+    communes: list[Commune] = field(default_factory=list)
+
+
+def _upsert(model, lookup: dict, values: dict, *, create_only: dict | None = None):
+    """Create the row, or update only the fields that differ. Returns (obj, changed).
+
+    `create_only` holds values written when the row is created, never compared afterwards.
+    """
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**{**values, **lookup, **(create_only or {})})
+        obj.full_clean()
+        obj.save()
+        return obj, True
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    if changed:
+        obj.full_clean()
+        obj.save()
+    return obj, bool(changed)
+
+
+def _pick_communes(epci: Epci) -> dict[str, list[Commune]]:
+    """Which communes the demo people serve, chosen by a rule that works for any EPCI.
+
+    The seat is the most populous commune. The secrétaire de mairie serves the two smallest
+    communes sharing a postal code (small neighbouring communes often share one secretary).
+    """
+    communes = list(Commune.objects.filter(epci=epci).order_by("-population", "insee_code"))
+    if len(communes) < 3:
+        raise CommandError(f"{epci} has {len(communes)} communes; the demo needs at least 3.")
+    seat, others = communes[0], communes[1:]
+    by_postal_code: dict[str, list[Commune]] = {}
+    for commune in sorted(others, key=lambda c: (c.population, c.insee_code)):
+        if commune.postal_codes:
+            by_postal_code.setdefault(commune.postal_codes[0], []).append(commune)
+    pairs = [group[:2] for group in by_postal_code.values() if len(group) >= 2]
+    if pairs:
+        small = min(pairs, key=lambda pair: (sum(c.population for c in pair), pair[0].insee_code))
+    else:
+        small = sorted(others, key=lambda c: (c.population, c.insee_code))[:2]
+    return {"seat": [seat], "small": small, "largest": communes[:4]}
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: an EPCI from the shipped extract (default CA Lamballe Terre et Mer), "
+        "its referent, two commune agents, élus and DGS as contacts, and a syndicat-mixte "
+        f"account in the '{SYNDICAT_GROUP}' group. Idempotent. Password: {DEMO_PASSWORD}"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--epci",
+            default=DEFAULT_EPCI,
+            metavar="SIREN",
+            help=f"SIREN of the EPCI of the demo (default {DEFAULT_EPCI}).",
+        )
+
+    def handle(self, *args, epci, **options):
+        with transaction.atomic():
+            try:
+                result = territory_import(epci_sirens=[epci])
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
+            epci_obj = Epci.objects.get(siren=epci)
+            accounts, changed = self._seed(epci_obj)
+        self.stdout.write(
+            f"{epci_obj.name} (SIREN {epci_obj.siren}): {result.communes} communes "
+            f"({result.communes_created} created, {result.communes_updated} updated)."
+        )
+        self.stdout.write("Demo data " + ("updated." if changed else "already up to date."))
+        self._print_accounts(accounts)
+
+    def _seed(self, epci: Epci) -> tuple[list[Account], int]:
+        picks = _pick_communes(epci)
+        seat, small, largest = picks["seat"][0], picks["small"], picks["largest"]
+        changed = 0
+
+        group, created = Group.objects.get_or_create(name=SYNDICAT_GROUP)
+        changed += created
+        permissions = Permission.objects.filter(content_type__app_label__in=SYNDICAT_APPS)
+        if set(group.permissions.all()) != set(permissions):
+            group.permissions.set(permissions)
+            changed += 1
+
+        small_names = " et ".join(c.name for c in small)
+        accounts = [
+            Account("referent", REFERENT, User.Role.REFERENT, f"référent de {epci.name}"),
+            Account(
+                "agent",
+                SECRETAIRE,
+                User.Role.AGENT,
+                f"secrétaire de mairie de {small_names}",
+                communes=small,
+            ),
+            Account(
+                "acheteur",
+                ACHETEUR,
+                User.Role.AGENT,
+                f"acheteuse publique de {seat.name}",
+                communes=[seat],
+            ),
+            Account("syndicat", SYNDICAT, User.Role.SYNDICAT, "pôle promotion et accompagnement"),
+        ]
+        users = {}
+        for account in accounts:
+            is_syndicat = account.role == User.Role.SYNDICAT
+            user, user_changed = _upsert(
+                User,
+                {"username": account.username},
+                {
+                    "first_name": account.person.first_name,
+                    "last_name": account.person.last_name,
+                    "email": account.person.email,
+                    "role": account.role,
+                    "epci": None if is_syndicat else epci,
+                    "is_staff": is_syndicat,
+                    "is_superuser": False,
+                    "is_active": True,
+                    "language": "fr",
+                },
+                create_only={"password": make_password(DEMO_PASSWORD)},
+            )
+            changed += user_changed
+            if not user.check_password(DEMO_PASSWORD):
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                changed += 1
+            wanted_groups = {group} if is_syndicat else set()
+            if set(user.groups.all()) != wanted_groups:
+                user.groups.set(wanted_groups)
+                changed += 1
+            users[account.username] = user
+
+        # Contact records: the people with an account first (matched on their account).
+        functions = {"referent": F.REFERENT, "agent": F.SECRETAIRE, "acheteur": F.ACHETEUR}
+        for account in accounts:
+            if account.username not in functions:
+                continue
+            changed += self._contact(
+                {"user": users[account.username]},
+                epci=epci,
+                person=account.person,
+                function=functions[account.username],
+                communes=account.communes,
+            )
+
+        # Élus and DGS without an account (matched on their address within the EPCI).
+        people = [
+            (PRESIDENT, F.PRESIDENT_EPCI, []),
+            (VICE_PRESIDENT, F.VICE_PRESIDENT_EPCI, []),
+            (DGS[0], F.DGS, [seat]),
+        ]
+        if len(largest) > 1:
+            people.append((DGS[1], F.DGS, [largest[1]]))
+        elus = iter(ELUS)
+        for commune in dict.fromkeys([*largest[:3], *small]):
+            people.append((next(elus), F.MAIRE, [commune]))
+        for commune in largest[:2]:
+            people.append((next(elus), F.DELEGUE_NUMERIQUE, [commune]))
+        for person, function, communes in people:
+            changed += self._contact(
+                {"epci": epci, "email": person.email},
+                epci=epci,
+                person=person,
+                function=function,
+                communes=communes,
+            )
+        return accounts, changed
+
+    def _contact(self, lookup, *, epci, person, function, communes) -> int:
+        contact, changed = _upsert(
+            Contact,
+            lookup,
+            {
+                "epci": epci,
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": person.email,
+                "function": function,
+                "phone": "",
+                "language": "fr",
+                "legal_basis": Contact.LegalBasis.PUBLIC_TASK,
+                "is_active": True,
+            },
+        )
+        if set(contact.communes.all()) != set(communes):
+            contact.communes.set(communes)
+            changed = True
+        return int(changed)
+
+    def _print_accounts(self, accounts: list[Account]) -> None:
+        rows = [("login", "password", "role", "e-mail", "who")] + [
+            (
+                a.username,
+                DEMO_PASSWORD,
+                str(User.Role(a.role).label),
+                a.person.email,
+                a.description,
+            )
+            for a in accounts
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        self.stdout.write("")
+        for number, row in enumerate(rows):
+            line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            self.stdout.write(line.rstrip())
+            if number == 0:
+                self.stdout.write("  ".join("-" * width for width in widths))
+        self.stdout.write("")
+        self.stdout.write(
+            f"Log in at {reverse('accounts:login')}. Agents may instead ask for a one-time login "
+            f"link at {reverse('accounts:magic_link')} (e-mail addresses above end in "
+            f"@{DEMO_DOMAIN}); on the embedded default the e-mail is written to var/mail/. "
+            "The syndicat account works in the admin site, /admin/."
+        )

@@ -1,0 +1,28 @@
+import re
+
+import pytest
+
+from referent_portal.outbox.models import OutgoingEmail
+from tests.factories import CommuneFactory, agent_of
+
+PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory
+
+
+@pytest.fixture
+def agent(db):
+    return agent_of(CommuneFactory(name="Saint-Glen"), email="agent.saint-glen@mairie.example.org")
+
+
+def link_in(email: OutgoingEmail) -> str:
+    """The path and query of the one portal link in an e-mail (the site is http://testserver)."""
+    links = re.findall(r"http://testserver(/\S+)", email.body_text)
+    assert len(links) == 1, email.body_text
+    assert f'href="http://testserver{links[0]}"' in email.body_html.replace("&amp;", "&")
+    return links[0]
+
+
+def without_tokens(response) -> str:
+    """A page with its per-request values (CSRF token, CSP nonce) blanked, for comparisons."""
+    page = response.content.decode()
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', page)
+    return re.sub(r'nonce="[^"]+"', "nonce", page)
