@@ -1,6 +1,6 @@
 """Reads that encode who may see what part of the territory."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .models import Commune, Contact, Epci
 
@@ -35,3 +35,21 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
     if user.is_referent:
         return Contact.objects.filter(epci_id=user.epci_id)
     return Contact.objects.filter(communes__in=communes_visible_to(user)).distinct()
+
+
+def communes_with_contact_counts(user) -> QuerySet[Commune]:
+    """The communes the user may see, each with its number of active contacts, in one query."""
+    return (
+        Commune.objects.filter(pk__in=communes_visible_to(user).values("pk"))
+        .select_related("epci")
+        .annotate(
+            contact_count=Count("contacts", filter=Q(contacts__is_active=True), distinct=True)
+        )
+    )
+
+
+def commune_contacts(user, commune: Commune) -> list[Contact]:
+    """The active contacts of a commune the user may see: élus first, in the order of office."""
+    rank = {value: index for index, value in enumerate(Contact.Function.values)}
+    contacts = contacts_visible_to(user).filter(communes=commune, is_active=True)
+    return sorted(contacts, key=lambda c: (rank.get(c.function, len(rank)), c.last_name.lower()))

@@ -6,4 +6,5 @@ app_name = "communes"
 
 urlpatterns = [
     path("", views.commune_list, name="list"),
+    path("<str:insee_code>/", views.commune_detail, name="detail"),
 ]

@@ -3,6 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from . import selectors
+
 
 @login_required
 def home(request):
@@ -16,4 +18,17 @@ def home(request):
 
 @login_required
 def agent_home(request):
-    return render(request, "dashboard/agent_home.html")
+    """« Mon espace »: the agent's commune(s), their own contact card and their referent."""
+    user = request.user
+    if not user.is_agent:
+        return redirect("dashboard:home")
+    communes = list(selectors.agent_communes(user))
+    return render(
+        request,
+        "dashboard/agent_home.html",
+        {
+            "communes": communes,
+            "contact": selectors.agent_contact(user),
+            "referents": list(selectors.referents_for(communes)),
+        },
+    )
