@@ -67,14 +67,14 @@ class CommuneFilterForm(forms.Form):
         help_text=_("Nom, code INSEE ou code postal."),
     )
     population = forms.ChoiceField(
-        label=_("Population"),
+        label=_("Population (habitants)"),
         required=False,
         choices=[
             ("", _("Toutes les tailles")),
-            ("lt500", _("Moins de 500 habitants")),
-            ("500-1999", _("De 500 à 1 999 habitants")),
-            ("2000-9999", _("De 2 000 à 9 999 habitants")),
-            ("gte10000", _("10 000 habitants et plus")),
+            ("lt500", _("Moins de 500")),
+            ("500-1999", _("De 500 à 1 999")),
+            ("2000-9999", _("De 2 000 à 9 999")),
+            ("gte10000", _("10 000 et plus")),
         ],
     )
     contacts = forms.ChoiceField(

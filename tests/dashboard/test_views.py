@@ -102,16 +102,22 @@ def test_a_referent_opening_the_agent_space_is_sent_to_their_own_landing(client)
 
 
 def test_the_navigation_follows_the_role(client):
+    requests_url = reverse("requests_relay:list")
+    dossiers_url = reverse("requests_relay:dossier_list")
     agent = agent_of(CommuneFactory())
     client.force_login(agent)
     body = client.get(AGENT_HOME_URL).content.decode()
     assert "Mon espace" in body
+    assert f'href="{requests_url}"' in body
     assert f'href="{reverse("communes:list")}"' not in body
+    assert f'href="{dossiers_url}"' not in body
     assert f'href="{reverse("admin:index")}"' not in body
 
     client.force_login(ReferentFactory())
     body = client.get(reverse("communes:list")).content.decode()
     assert f'href="{reverse("communes:list")}"' in body
+    assert f'href="{requests_url}"' in body
+    assert f'href="{dossiers_url}"' in body
     assert f'href="{AGENT_HOME_URL}"' not in body
     assert f'href="{reverse("admin:index")}"' not in body
 
