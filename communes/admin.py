@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from .models import Commune, Contact, Epci
+from .models import Commune, Contact, Epci, Service
 
 # A commune's INSEE code: five digits, or 2A/2B and three digits in Corsica.
 INSEE_CODE = re.compile(r"(?:\d{2}|2[AB])\d{3}")
@@ -192,3 +192,15 @@ class ContactAdmin(admin.ModelAdmin):
     def commune_names(self, obj):
         names = [commune.name for commune in obj.communes.all()]
         return ", ".join(names) if names else _("(EPCI)")
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    """The syndicat mixte's catalogue of services, which it keeps up to date itself."""
+
+    list_display = ["name", "code", "url", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code", "description"]
+    prepopulated_fields = {"code": ["name"]}
+    ordering = ["position", "name"]
