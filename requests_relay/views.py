@@ -1,22 +1,532 @@
-"""Pages of the requests: the agent's submission and follow-up, the referent's triage."""
+"""Pages of the requests: the agent's submission and follow-up, the referent's triage.
 
+Every object is read through a selector: a request of another commune, a dossier or a relay
+of another EPCI answers 404. A page meant for another role answers 403; an action on an object
+by the wrong role answers 404 (it does not exist for them). Each action is a POST to its own
+view: check permission → validate the form → call the service → message → redirect. A
+ValidationError of a service goes back on the form, re-rendered with what the user typed.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Prefetch, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from .selectors import messages_visible_to, requests_visible_to
+from communes.selectors import communes_visible_to
+
+from . import services
+from .forms import (
+    AskInformationForm,
+    AssignForm,
+    DossierForm,
+    InboxFilterForm,
+    MessageForm,
+    RelayRequestForm,
+    RequestForm,
+    ResolveForm,
+    add_service_error,
+)
+from .models import CLOSED_STATUSES, OPEN_STATUSES, Attachment, Relay, Status
+from .selectors import dossiers_visible_to, messages_visible_to, requests_visible_to
+
+PAGE_SIZE = 50
+FAILING_RELAY_STATES = (Relay.State.FAILED, Relay.State.RETRY)
+
+
+def _is_staff_side(user) -> bool:
+    return user.is_referent or user.is_syndicat or user.is_superuser
+
+
+def agent_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_agent:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def referent_required(view):
+    """The referent's pages; the syndicat mixte works in the admin site."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_referent:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _age_in_days(moment) -> int:
+    return (timezone.localdate() - timezone.localtime(moment).date()).days
+
+
+# --- lists ---------------------------------------------------------------------------------
 
 
 @login_required
 def request_list(request):
-    requests = requests_visible_to(request.user).select_related("commune")
-    return render(request, "requests_relay/request_list.html", {"requests": requests})
+    """The agent's « Mes demandes », or the referent's inbox."""
+    user = request.user
+    base = requests_visible_to(user).select_related("commune", "assigned_to", "dossier")
+    if user.is_agent:
+        requests = base.order_by("-updated_at", "-pk")
+        page_obj = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "requests_relay/request_list.html",
+            {
+                "page_obj": page_obj,
+                "requests": page_obj.object_list,
+                "several_communes": communes_visible_to(user).count() > 1,
+                "query_string": "",
+            },
+        )
+
+    form = InboxFilterForm(request.GET or None, user=user)
+    if form.is_bound:
+        form.is_valid()  # invalid criteria are shown on the form and ignored by filter()
+    requests = form.filter(base)
+    page_obj = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page_obj.object_list)
+    for row in rows:
+        row.age_days = _age_in_days(row.created_at)
+        row.selectable = user.is_referent and row.is_open and row.dossier_id is None
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "requests_relay/request_inbox.html",
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "requests": rows,
+            "is_filtered": form.is_filtered if form.is_bound else False,
+            "can_consolidate": any(row.selectable for row in rows),
+            "query_string": params.urlencode(),
+            "failing_relays": Relay.objects.filter(
+                dossier__in=dossiers_visible_to(user), state__in=FAILING_RELAY_STATES
+            ).count(),
+        },
+    )
+
+
+# --- the agent's submission ----------------------------------------------------------------
+
+
+@agent_required
+def request_create(request):
+    user = request.user
+    if request.method == "POST":
+        form = RequestForm(request.POST, request.FILES, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                obj = services.request_submit(
+                    user=user,
+                    commune=data["commune"],
+                    category=data["category"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    urgency=data["urgency"],
+                    service=data["service"],
+                    training_module=data["training_module"],
+                    files=data["attachments"],
+                )
+            except ValidationError as exc:
+                add_service_error(form, exc, field="attachments")
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Votre demande %(ref)s est enregistrée. Un accusé de réception vous "
+                        "est envoyé par courriel."
+                    )
+                    % {"ref": obj.reference},
+                )
+                return redirect("requests_relay:detail", reference=obj.reference)
+    else:
+        form = RequestForm(user=user)
+    return render(
+        request,
+        "requests_relay/request_form.html",
+        {"form": form, "has_commune": form.fields["commune"].queryset.exists()},
+    )
+
+
+# --- a request's page ----------------------------------------------------------------------
+
+
+def _visible_request(user, reference):
+    return get_object_or_404(
+        requests_visible_to(user).select_related(
+            "commune",
+            "commune__epci",
+            "submitted_by",
+            "assigned_to",
+            "dossier",
+            "service",
+            "training_module",
+        ),
+        reference=reference,
+    )
+
+
+def _render_detail(request, obj, *, status=200, **bound_forms):
+    """The request's page; a bound form with errors replaces its blank counterpart."""
+    user = request.user
+    context = {
+        "object": obj,
+        "thread": messages_visible_to(user, obj),
+        "attachments": obj.attachments.filter(message__isnull=True),
+        "age_days": _age_in_days(obj.created_at),
+        "is_referent": user.is_referent,
+        "can_write": _is_staff_side(user) or obj.status not in CLOSED_STATUSES,
+        "open_action": next(iter(bound_forms), None),
+    }
+    context["message_form"] = bound_forms.get("message_form") or (
+        MessageForm(user=user, request_obj=obj) if context["can_write"] else None
+    )
+    if user.is_referent:
+        triage = obj.is_open and obj.dossier_id is None
+        context["can_triage"] = triage
+        blank_forms = {
+            "assign_form": lambda: AssignForm(user=user, request_obj=obj),
+            "ask_form": lambda: AskInformationForm(request_obj=obj),
+            "resolve_form": lambda: ResolveForm(request_obj=obj),
+            "relay_form": lambda: RelayRequestForm(
+                request_obj=obj, initial={"summary": obj.description}
+            ),
+        }
+        for name, blank in blank_forms.items():
+            offered = triage or (name == "assign_form" and obj.status not in CLOSED_STATUSES)
+            # A form that came back with errors is shown even if the action is no longer
+            # offered (someone else closed the request meanwhile): its message says why.
+            context[name] = bound_forms.get(name) or (blank() if offered else None)
+    return render(request, "requests_relay/request_detail.html", context, status=status)
 
 
 @login_required
 def request_detail(request, reference):
-    obj = get_object_or_404(requests_visible_to(request.user), reference=reference)
+    return _render_detail(request, _visible_request(request.user, reference))
+
+
+@login_required
+def attachment_download(request, reference, pk):
+    """A file of a request in the user's scope, never one of an internal note for the commune."""
+    obj = _visible_request(request.user, reference)
+    attachments = Attachment.objects.filter(request=obj).filter(
+        Q(message__isnull=True) | Q(message__in=messages_visible_to(request.user, obj))
+    )
+    attachment = get_object_or_404(attachments, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("Ce fichier n'est plus disponible.")) from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@login_required
+def message_add(request, reference):
+    user = request.user
+    obj = _visible_request(user, reference)
+    form = MessageForm(request.POST, request.FILES, user=user, request_obj=obj)
+    if form.is_valid():
+        internal = bool(form.cleaned_data.get("internal"))
+        try:
+            services.request_message_add(
+                request=obj,
+                author=user,
+                body=form.cleaned_data["body"],
+                internal=internal,
+                files=form.cleaned_data["attachments"],
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc, field="attachments")
+        else:
+            if internal:
+                messages.success(request, _("Note interne ajoutée."))
+            elif user.is_referent:
+                messages.success(request, _("Message envoyé à la commune."))
+            else:
+                messages.success(request, _("Message envoyé au référent."))
+            return redirect("requests_relay:detail", reference=obj.reference)
+    return _render_detail(request, obj, message_form=form)
+
+
+def _referent_request(request, reference):
+    """The request for a referent's action; for anyone else it does not exist."""
+    if not request.user.is_referent:
+        raise Http404
+    return _visible_request(request.user, reference)
+
+
+@require_POST
+@login_required
+def request_assign(request, reference):
+    obj = _referent_request(request, reference)
+    form = AssignForm(request.POST, user=request.user, request_obj=obj)
+    if form.is_valid():
+        assignee = form.cleaned_data["assignee"]
+        try:
+            services.request_assign(request=obj, assignee=assignee, by=request.user)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            if assignee is None:
+                messages.success(request, _("La demande n'est plus attribuée."))
+            else:
+                messages.success(
+                    request,
+                    _("Demande suivie par %(name)s.")
+                    % {"name": assignee.get_full_name() or assignee.username},
+                )
+            return redirect("requests_relay:detail", reference=obj.reference)
+    return _render_detail(request, obj, assign_form=form)
+
+
+@require_POST
+@login_required
+def request_ask_information(request, reference):
+    obj = _referent_request(request, reference)
+    form = AskInformationForm(request.POST, request_obj=obj)
+    if form.is_valid():
+        try:
+            services.request_ask_information(
+                request=obj, by=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request, _("Question envoyée : la demande attend la réponse de la commune.")
+            )
+            return redirect("requests_relay:detail", reference=obj.reference)
+    return _render_detail(request, obj, ask_form=form)
+
+
+@require_POST
+@login_required
+def request_resolve(request, reference):
+    obj = _referent_request(request, reference)
+    form = ResolveForm(request.POST, request_obj=obj)
+    if form.is_valid():
+        try:
+            services.request_resolve_locally(
+                request=obj, by=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Réponse envoyée, la demande est close."))
+            return redirect("requests_relay:detail", reference=obj.reference)
+    return _render_detail(request, obj, resolve_form=form)
+
+
+@require_POST
+@login_required
+def request_relay(request, reference):
+    obj = _referent_request(request, reference)
+    form = RelayRequestForm(request.POST, request_obj=obj)
+    if form.is_valid():
+        try:
+            dossier = services.request_relay(
+                request=obj,
+                by=request.user,
+                summary=form.cleaned_data["summary"],
+                arguments=form.cleaned_data["arguments"],
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Demande transmise au syndicat mixte dans le dossier %(ref)s.")
+                % {"ref": dossier.reference},
+            )
+            return redirect("requests_relay:dossier_detail", reference=dossier.reference)
+    return _render_detail(request, obj, relay_form=form)
+
+
+# --- dossiers ------------------------------------------------------------------------------
+
+
+@referent_required
+def dossier_list(request):
+    dossiers = (
+        dossiers_visible_to(request.user)
+        .select_related("service", "training_module")
+        .annotate(
+            request_count=Count("requests", distinct=True),
+            commune_count=Count("requests__commune", distinct=True),
+            failing_relays=Count(
+                "relays", filter=Q(relays__state__in=FAILING_RELAY_STATES), distinct=True
+            ),
+        )
+        .order_by("-created_at")
+    )
+    page_obj = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "requests_relay/request_detail.html",
-        {"object": obj, "thread": messages_visible_to(request.user, obj)},
+        "requests_relay/dossier_list.html",
+        {"page_obj": page_obj, "dossiers": page_obj.object_list, "query_string": ""},
     )
+
+
+@referent_required
+def dossier_create(request):
+    """The requests ticked in the inbox (?requests=…) become one dossier."""
+    user = request.user
+    selected = [pk for pk in request.GET.getlist("requests") if pk.isdigit()]
+    candidates = requests_visible_to(user).filter(
+        pk__in=selected, status__in=OPEN_STATUSES, dossier__isnull=True
+    )
+    if not candidates.exists():
+        messages.warning(
+            request, _("Cochez dans la liste les demandes ouvertes à regrouper en dossier.")
+        )
+        return redirect("requests_relay:list")
+    action = f"{reverse('requests_relay:dossier_create')}?{request.GET.urlencode()}"
+    if request.method == "POST":
+        form = DossierForm(request.POST, candidates=candidates, action=action)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                dossier = services.dossier_create(
+                    requests=list(data["requests"]),
+                    by=user,
+                    title=data["title"],
+                    summary=data["summary"],
+                    arguments=data["arguments"],
+                )
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Dossier %(ref)s créé. Relisez-le, puis transmettez-le au syndicat mixte.")
+                    % {"ref": dossier.reference},
+                )
+                return redirect("requests_relay:dossier_detail", reference=dossier.reference)
+    else:
+        first = candidates.order_by("created_at").first()
+        form = DossierForm(
+            candidates=candidates,
+            action=action,
+            initial={"requests": list(candidates), "title": first.subject},
+        )
+    return render(
+        request,
+        "requests_relay/dossier_form.html",
+        {"form": form, "candidates": candidates.select_related("commune")},
+    )
+
+
+def _visible_dossier(user, reference):
+    return get_object_or_404(
+        dossiers_visible_to(user).select_related(
+            "epci", "service", "training_module", "created_by"
+        ),
+        reference=reference,
+    )
+
+
+@referent_required
+def dossier_detail(request, reference):
+    dossier = _visible_dossier(request.user, reference)
+    relays = dossier.relays.prefetch_related(Prefetch("log", to_attr="attempts_log")).annotate(
+        last_attempt_at=Max("log__started_at")
+    )
+    return render(
+        request,
+        "requests_relay/dossier_detail.html",
+        {
+            "dossier": dossier,
+            "requests": dossier.requests.select_related("commune", "submitted_by").order_by(
+                "commune__name", "created_at"
+            ),
+            "relays": relays,
+            "can_relay": dossier.status == Status.IN_PROGRESS,
+        },
+    )
+
+
+@require_POST
+@referent_required
+def dossier_relay(request, reference):
+    dossier = _visible_dossier(request.user, reference)
+    try:
+        services.dossier_relay(dossier=dossier, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Dossier %(ref)s transmis au syndicat mixte ; les communes sont prévenues.")
+            % {"ref": dossier.reference},
+        )
+    return redirect("requests_relay:dossier_detail", reference=dossier.reference)
+
+
+# --- relays --------------------------------------------------------------------------------
+
+
+@referent_required
+def relay_list(request):
+    """The relays that failed or wait for a new attempt: what the referent must watch."""
+    relays = (
+        Relay.objects.filter(
+            dossier__in=dossiers_visible_to(request.user), state__in=FAILING_RELAY_STATES
+        )
+        .select_related("dossier")
+        .annotate(last_attempt_at=Max("log__started_at"))
+        .order_by("state", "-updated_at")
+    )
+    return render(request, "requests_relay/relay_list.html", {"relays": relays})
+
+
+@require_POST
+@referent_required
+def relay_retry(request, pk):
+    relay = get_object_or_404(
+        Relay.objects.filter(dossier__in=dossiers_visible_to(request.user)).select_related(
+            "dossier"
+        ),
+        pk=pk,
+    )
+    try:
+        services.relay_retry(relay=relay)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Nouvel envoi du dossier %(ref)s programmé.") % {"ref": relay.dossier.reference},
+        )
+    next_url = request.POST.get("next")
+    if next_url == "relays":
+        return redirect("requests_relay:relay_list")
+    return redirect("requests_relay:dossier_detail", reference=relay.dossier.reference)
