@@ -86,6 +86,9 @@ def test_a_wrong_password_answers_a_clear_error_and_keeps_the_identifier(client)
 def test_the_next_page_is_honoured_after_login(client):
     agent = agent_of(CommuneFactory())
     next_url = reverse("accounts:password_change")
+    # the form the browser gets carries the page to come back to
+    form = client.get(f"{LOGIN}?next={next_url}").content.decode()
+    assert f'<input type="hidden" name="next" value="{next_url}">' in form
     response = client.post(
         f"{LOGIN}?next={next_url}",
         {"username": agent.username, "password": PASSWORD, "next": next_url},
