@@ -1,21 +1,30 @@
-"""Writes of the outbox: queue a message, deliver it once, sweep what was left behind."""
+"""Writes of the outbox: queue a message, deliver it once, sweep what was left behind.
+
+The life of a row: QUEUED → SENDING → SENT, or → RETRY (temporary failure, back-off) → SENDING
+again, or → FAILED (permanent failure, or OUTBOX_MAX_ATTEMPTS used up). The broker only carries
+row ids; the row is the truth, so a lost task is repaired by `outbox_sweep`.
+"""
 
 import logging
+import mimetypes
 import random
 import smtplib
-import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import make_msgid
+from email.utils import parseaddr
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import DNS_NAME, EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.db.models import Q
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
 
@@ -25,13 +34,21 @@ TEMPORARY = "temporary"
 PERMANENT = "permanent"
 RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 6 * 3600
+# Retries sooner than this ride on a Celery countdown; later ones wait in the row
+# (next_attempt_at) for the sweeper, so no task sits in Redis anywhere near the broker's
+# visibility timeout (CELERY_BROKER_TRANSPORT_OPTIONS, one hour).
+MAX_COUNTDOWN_SECONDS = 15 * 60
+# A row just committed is enqueued by its on_commit callback; the sweeper leaves it alone
+# for this long so that it does not race that callback.
+SWEEP_GRACE = timedelta(seconds=30)
+SWEEP_BATCH = 500
 
 
 @dataclass(frozen=True)
 class Attachment:
     filename: str
-    content: bytes
-    mimetype: str = "application/octet-stream"
+    content: bytes | str
+    mimetype: str | None = None
 
 
 def classify_error(exc: BaseException) -> str:
@@ -44,35 +61,97 @@ def classify_error(exc: BaseException) -> str:
         return TEMPORARY
     if isinstance(exc, smtplib.SMTPResponseException):
         return PERMANENT if exc.smtp_code >= 500 else TEMPORARY
-    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | socket.gaierror):
+    if isinstance(exc, OSError):
+        # Refused connections, timeouts, resets, DNS, TLS, a dropped SMTP session
+        # (smtplib.SMTPException is an OSError too).
         return TEMPORARY
-    if isinstance(exc, OSError):  # refused connections, timeouts, resets
+    if isinstance(exc, ImproperlyConfigured):
+        # A broken MAILERS setting (InvalidMailer) is fixed by the operator, then sent.
         return TEMPORARY
+    # Anything else is in the message itself (an address that cannot be encoded, a bad
+    # header): sending it again would fail the same way.
     return PERMANENT
 
 
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def smtp_code_of(exc: BaseException | None) -> int | None:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        return max(code for code, _msg in exc.recipients.values())
+    return None
+
+
 def retry_delay(attempts: int, *, jitter: float | None = None) -> timedelta:
-    """Exponential back-off with jitter, bounded by RETRY_CAP_SECONDS."""
-    base = min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_CAP_SECONDS)
+    """Exponential back-off after `attempts` failed tries, with jitter, never above the cap."""
+    exponent = min(max(attempts - 1, 0), 32)
+    base = min(RETRY_BASE_SECONDS * 2**exponent, RETRY_CAP_SECONDS)
     factor = random.uniform(0.8, 1.2) if jitter is None else jitter
     return timedelta(seconds=min(base * factor, RETRY_CAP_SECONDS))
 
 
-def _enqueue(email_id: int, *, countdown: float | None = None) -> None:
+# Enqueueing ---------------------------------------------------------------------------------
+
+
+def email_enqueue(*, email_id: int, countdown: float | None = None) -> None:
+    """Hand the send task of a committed row to the broker. Raises when the broker is down."""
     from .tasks import send_email
 
-    send_email.apply_async((email_id,), countdown=countdown)
+    OutgoingEmail.objects.filter(pk=email_id).update(enqueued_at=timezone.now())
+    try:
+        send_email.apply_async((email_id,), countdown=countdown)
+    except Exception:
+        # No task is waiting for the row: the sweeper picks it up on its next round.
+        OutgoingEmail.objects.filter(pk=email_id).update(enqueued_at=None)
+        raise
+
+
+def _enqueue_after_commit(email_id: int) -> None:
+    try:
+        email_enqueue(email_id=email_id)
+    except Exception as exc:  # noqa: BLE001 (whatever the broker raised, the row is safe)
+        # The row is committed; losing the broker must not undo the change that caused it.
+        logger.warning(
+            "E-mail %s could not be enqueued (%s); the outbox sweeper will send it.",
+            email_id,
+            _describe(exc),
+        )
+
+
+def email_schedule_retry(*, email_id: int, delay: timedelta) -> None:
+    """After a temporary failure: a short wait rides on a countdown, a long one on the row."""
+    if delay.total_seconds() <= MAX_COUNTDOWN_SECONDS:
+        email_enqueue(email_id=email_id, countdown=delay.total_seconds())
+
+
+# Queueing -----------------------------------------------------------------------------------
+
+
+def _render_text(name: str, context: dict) -> str:
+    """Plain text is not HTML: render it without autoescaping (« L'Hermitage », not &#x27;)."""
+    template = get_template(name)
+    return template.template.render(Context(context, autoescape=False))
 
 
 def _render(template: str, context: dict, language: str) -> tuple[str, str, str]:
     with translation.override(language):
-        subject = render_to_string(f"{template}_subject.txt", context)
-        text = render_to_string(f"{template}.txt", context)
+        subject = _render_text(f"{template}_subject.txt", context)
+        text = _render_text(f"{template}.txt", context)
         try:
             html = render_to_string(f"{template}.html", context)
         except TemplateDoesNotExist:
             html = ""
     return " ".join(subject.split()), text, html
+
+
+def _supported_language(language: str | None) -> str:
+    try:
+        return translation.get_supported_language_variant(language or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 @transaction.atomic
@@ -82,15 +161,17 @@ def email_queue(
     template: str,
     context: dict,
     kind: str,
-    language: str = settings.LANGUAGE_CODE,
+    language: str | None = None,
     reply_to: str = "",
-    attachments: tuple[Attachment, ...] = (),
+    attachments: Iterable[Attachment] = (),
 ) -> OutgoingEmail:
     """Write one message to the outbox, in the caller's transaction; send it after commit.
 
     `template` names `<template>_subject.txt`, `<template>.txt` and optionally
-    `<template>.html`, rendered in the recipient's `language`.
+    `<template>.html`, rendered in the recipient's `language` (the portal's default when
+    empty or not offered). Raises ValidationError for an invalid address.
     """
+    language = _supported_language(language)
     subject, text, html = _render(template, {**context, "site_url": settings.SITE_URL}, language)
     email = OutgoingEmail(
         kind=kind,
@@ -105,30 +186,55 @@ def email_queue(
     email.full_clean()
     email.save()
     OutgoingAttachment.objects.bulk_create(
-        OutgoingAttachment(email=email, filename=a.filename, mimetype=a.mimetype, content=a.content)
+        OutgoingAttachment(
+            email=email,
+            filename=a.filename,
+            mimetype=a.mimetype
+            or mimetypes.guess_type(a.filename)[0]
+            or "application/octet-stream",
+            content=a.content.encode() if isinstance(a.content, str) else a.content,
+        )
         for a in attachments
     )
-    # robust: a broker outage must not undo the change; the sweeper sends it later.
-    transaction.on_commit(partial(_enqueue, email.pk), robust=True)
+    transaction.on_commit(partial(_enqueue_after_commit, email.pk))
     return email
 
 
+# Delivering ---------------------------------------------------------------------------------
+
+
+def message_id_header(email: OutgoingEmail) -> str:
+    """The Message-ID header of every copy of this message: <uuid@sender's domain>."""
+    domain = parseaddr(email.from_email)[1].rpartition("@")[2] or str(DNS_NAME)
+    # Stable across attempts: a copy delivered twice after a crash is recognisably the same.
+    return f"<{email.message_id}@{domain}>"
+
+
 def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">")
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
         from_email=email.from_email,
         to=[email.to],
         reply_to=[email.reply_to] if email.reply_to else None,
-        # A stable Message-ID: a copy sent twice after a crash is recognisable as the same.
-        headers={"Message-ID": make_msgid(idstring=email.message_id.hex, domain=domain)},
+        headers={
+            "Message-ID": message_id_header(email),
+            "Content-Language": email.language,
+            # RFC 3834: no out-of-office replies to the portal's notifications.
+            "Auto-Submitted": "auto-generated",
+        },
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments.all():
         message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     return message
+
+
+def _send(email: OutgoingEmail) -> None:
+    sent = mailers.default.send_messages([_build_message(email)])
+    if sent != 1:
+        raise smtplib.SMTPException("The mailer reported that nothing was sent.")
 
 
 def email_deliver(*, email_id: int) -> timedelta | None:
@@ -141,51 +247,69 @@ def email_deliver(*, email_id: int) -> timedelta | None:
         email = (
             OutgoingEmail.objects.select_for_update(skip_locked=True)
             .filter(pk=email_id, status__in=OutgoingEmail.SENDABLE)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .first()
         )
-        if email is None or (email.next_attempt_at and email.next_attempt_at > now):
-            return None
+        if email is None:
+            return None  # sent, in flight elsewhere, failed, not due yet, or deleted
         email.status = OutgoingEmail.Status.SENDING
         email.sending_since = now
         email.attempts += 1
         email.save(update_fields=["status", "sending_since", "attempts", "updated_at"])
 
+    # The SMTP conversation happens outside any transaction: no row lock is held meanwhile.
     started = time.monotonic()
     error = None
     try:
-        mailers.default.send_messages([_build_message(email)])
-    except Exception as exc:
+        _send(email)
+    except Exception as exc:  # noqa: BLE001 (every failure is recorded, then classified)
         error = exc
     duration_ms = int((time.monotonic() - started) * 1000)
-    return _record_outcome(email, error=error, started_at=now, duration_ms=duration_ms)
+    return _record_outcome(email_id, error=error, started_at=now, duration_ms=duration_ms)
 
 
 @transaction.atomic
-def _record_outcome(email, *, error, started_at, duration_ms) -> timedelta | None:
+def _record_outcome(email_id, *, error, started_at, duration_ms) -> timedelta | None:
+    email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+    if email is None:
+        return None  # deleted by a superuser meanwhile
+    now = timezone.now()
+    kind = None if error is None else classify_error(error)
     DeliveryAttempt.objects.create(
         email=email,
+        number=email.attempts,
         started_at=started_at,
         duration_ms=duration_ms,
-        succeeded=error is None,
-        error="" if error is None else f"{type(error).__name__}: {error}"[:2000],
+        outcome=DeliveryAttempt.Outcome.SENT if error is None else kind,
+        smtp_code=smtp_code_of(error),
+        error="" if error is None else _describe(error),
     )
     delay = None
     if error is None:
+        # Even if the sweeper gave up on the row meanwhile: it did leave, say so.
         email.status = OutgoingEmail.Status.SENT
-        email.sent_at = timezone.now()
+        email.sent_at = now
         email.last_error = ""
         email.next_attempt_at = None
     else:
-        email.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if classify_error(error) == TEMPORARY and email.attempts < settings.OUTBOX_MAX_ATTEMPTS:
+        email.last_error = _describe(error)
+        if kind == TEMPORARY and email.attempts < settings.OUTBOX_MAX_ATTEMPTS:
             delay = retry_delay(email.attempts)
             email.status = OutgoingEmail.Status.RETRY
-            email.next_attempt_at = timezone.now() + delay
+            email.next_attempt_at = now + delay
         else:
             email.status = OutgoingEmail.Status.FAILED
             email.next_attempt_at = None
-        logger.warning("E-mail %s to %s failed: %s", email.pk, email.to, email.last_error)
+        logger.warning(
+            "E-mail %s (%s) attempt %s failed (%s): %s",
+            email.pk,
+            email.kind,
+            email.attempts,
+            kind,
+            email.last_error,
+        )
     email.sending_since = None
+    email.enqueued_at = None  # the task that carried this attempt is done
     email.save(
         update_fields=[
             "status",
@@ -193,52 +317,135 @@ def _record_outcome(email, *, error, started_at, duration_ms) -> timedelta | Non
             "last_error",
             "next_attempt_at",
             "sending_since",
+            "enqueued_at",
             "updated_at",
         ]
     )
     return delay
 
 
-def outbox_sweep(*, now=None) -> int:
-    """Re-queue what is due: retries whose time has come, rows never enqueued, stuck sends."""
+# Sweeping -----------------------------------------------------------------------------------
+
+
+def _release_stuck(now) -> int:
+    """Rows left in SENDING by a worker that died mid-send: count the attempt, try again."""
+    with transaction.atomic():
+        stuck = list(
+            OutgoingEmail.objects.select_for_update(skip_locked=True).filter(
+                status=OutgoingEmail.Status.SENDING,
+                sending_since__lt=now - settings.OUTBOX_STUCK_AFTER,
+            )
+        )
+        error = gettext("Envoi interrompu : aucun résultat enregistré (processus arrêté ?).")
+        for email in stuck:
+            DeliveryAttempt.objects.create(
+                email=email,
+                number=email.attempts,
+                started_at=email.sending_since,
+                duration_ms=None,
+                outcome=DeliveryAttempt.Outcome.TEMPORARY,
+                error=error,
+            )
+            # A message that kills the worker every time must not be tried forever.
+            if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                email.status = OutgoingEmail.Status.FAILED
+            else:
+                email.status = OutgoingEmail.Status.RETRY
+            email.next_attempt_at = None
+            email.sending_since = None
+            email.enqueued_at = None
+            email.last_error = error
+            email.save(
+                update_fields=[
+                    "status",
+                    "next_attempt_at",
+                    "sending_since",
+                    "enqueued_at",
+                    "last_error",
+                    "updated_at",
+                ]
+            )
+    return len(stuck)
+
+
+def outbox_sweep(*, now=None, batch_size: int = SWEEP_BATCH) -> int:
+    """Re-queue what no task is coming for: stuck sends, rows never enqueued, due retries.
+
+    Returns the number of rows handed to the broker.
+    """
     now = now or timezone.now()
-    stuck = OutgoingEmail.objects.filter(
-        status=OutgoingEmail.Status.SENDING,
-        sending_since__lt=now - settings.OUTBOX_STUCK_AFTER,
+    _release_stuck(now)
+    overdue = now - settings.OUTBOX_STUCK_AFTER
+    no_task_waiting = Q(enqueued_at__isnull=True, created_at__lt=now - SWEEP_GRACE)
+    task_never_ran = Q(enqueued_at__lt=overdue) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=overdue)
     )
-    stuck.update(status=OutgoingEmail.Status.RETRY, next_attempt_at=now, sending_since=None)
-    due = OutgoingEmail.objects.filter(
-        status__in=OutgoingEmail.SENDABLE,
-        created_at__lt=now - timedelta(seconds=30),
-    ).exclude(next_attempt_at__gt=now)
-    ids = list(due.values_list("pk", flat=True)[:1000])
-    for email_id in ids:
-        _enqueue(email_id)
+    due = (
+        OutgoingEmail.objects.filter(status__in=OutgoingEmail.SENDABLE)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(no_task_waiting | task_never_ran)
+        .order_by("created_at")
+    )
+    ids = list(due.values_list("pk", flat=True)[:batch_size])
+    for count, email_id in enumerate(ids):
+        try:
+            email_enqueue(email_id=email_id)
+        except Exception as exc:
+            logger.warning("Outbox sweep stopped at e-mail %s: %s", email_id, _describe(exc))
+            if count == 0:
+                raise
+            return count
     return len(ids)
+
+
+# Resending (admin actions) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def email_requeue(*, email_id: int) -> OutgoingEmail | None:
+    """Try a failed or waiting message again now, with a fresh budget of attempts.
+
+    Returns None when the message is in no state to be re-queued (sent, queued, in flight).
+    The log of earlier attempts is kept.
+    """
+    email = OutgoingEmail.objects.select_for_update().get(pk=email_id)
+    if email.status not in (OutgoingEmail.Status.FAILED, OutgoingEmail.Status.RETRY):
+        return None
+    email.status = OutgoingEmail.Status.QUEUED
+    email.attempts = 0
+    email.next_attempt_at = None
+    email.enqueued_at = None
+    email.save(update_fields=["status", "attempts", "next_attempt_at", "enqueued_at", "updated_at"])
+    transaction.on_commit(partial(_enqueue_after_commit, email.pk))
+    return email
 
 
 @transaction.atomic
 def email_resend(*, email_id: int) -> OutgoingEmail:
-    """Send a message again: a failed one is re-queued, a sent one is copied and queued."""
+    """Send a message again: a sent one is copied and the copy queued, a failed or waiting
+    one is re-queued now. A message queued or in flight is left as it is.
+
+    Returns the row that will be sent.
+    """
     email = OutgoingEmail.objects.select_for_update().get(pk=email_id)
-    if email.status == OutgoingEmail.Status.SENT:
-        attachments = list(email.attachments.all())
-        email.pk = None
-        email.message_id = OutgoingEmail._meta.get_field("message_id").default()
-        email.status = OutgoingEmail.Status.QUEUED
-        email.attempts = 0
-        email.sent_at = None
-        email.last_error = ""
-        email.save(force_insert=True)
-        OutgoingAttachment.objects.bulk_create(
-            OutgoingAttachment(
-                email=email, filename=a.filename, mimetype=a.mimetype, content=a.content
-            )
-            for a in attachments
-        )
-    elif email.status in (OutgoingEmail.Status.FAILED, OutgoingEmail.Status.RETRY):
-        email.status = OutgoingEmail.Status.QUEUED
-        email.next_attempt_at = None
-        email.save(update_fields=["status", "next_attempt_at", "updated_at"])
-    transaction.on_commit(partial(_enqueue, email.pk), robust=True)
-    return email
+    if email.status in (OutgoingEmail.Status.FAILED, OutgoingEmail.Status.RETRY):
+        return email_requeue(email_id=email.pk)
+    if email.status != OutgoingEmail.Status.SENT:
+        return email
+    copy = OutgoingEmail.objects.create(
+        kind=email.kind,
+        to=email.to,
+        from_email=email.from_email,
+        reply_to=email.reply_to,
+        subject=email.subject,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        language=email.language,
+        resent_from=email,
+    )
+    OutgoingAttachment.objects.bulk_create(
+        OutgoingAttachment(email=copy, filename=a.filename, mimetype=a.mimetype, content=a.content)
+        for a in email.attachments.all()
+    )
+    transaction.on_commit(partial(_enqueue_after_commit, copy.pk))
+    return copy

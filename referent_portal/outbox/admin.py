@@ -1,0 +1,284 @@
+"""The syndicat mixte's view of every e-mail the portal sends: read-only, with resend actions.
+
+Messages are written by the portal only (no add, no change); a superuser may delete.
+Resending needs the permission outbox.resend_outgoingemail.
+"""
+
+import uuid
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models.functions import Length
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.templatetags.static import static
+from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
+from .services import email_requeue, email_resend, message_id_header
+
+Status = OutgoingEmail.Status
+
+# Django admin's own icons: the status reads as a word, the icon only helps the eye.
+STATUS_ICONS = {
+    Status.QUEUED: "admin/img/icon-clock.svg",
+    Status.SENDING: "admin/img/icon-clock.svg",
+    Status.SENT: "admin/img/icon-yes.svg",
+    Status.RETRY: "admin/img/icon-alert.svg",
+    Status.FAILED: "admin/img/icon-no.svg",
+}
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Part of the message: whoever may see the message sees its parts.
+        return request.user.has_perm("outbox.view_outgoingemail")
+
+
+class OutgoingAttachmentInline(_ReadOnlyInline):
+    model = OutgoingAttachment
+    fields = readonly_fields = ["download", "mimetype", "size"]
+    verbose_name_plural = _("pièces jointes")
+
+    def get_queryset(self, request):
+        # The list shows sizes; the contents stay in the database until downloaded.
+        return super().get_queryset(request).defer("content").annotate(size=Length("content"))
+
+    @admin.display(description=_("fichier"))
+    def download(self, attachment):
+        url = reverse(
+            "admin:outbox_outgoingemail_attachment", args=[attachment.email_id, attachment.pk]
+        )
+        return format_html('<a href="{}">{}</a>', url, attachment.filename)
+
+    @admin.display(description=_("taille"))
+    def size(self, attachment):
+        return filesizeformat(attachment.size)
+
+
+class DeliveryAttemptInline(_ReadOnlyInline):
+    model = DeliveryAttempt
+    fields = readonly_fields = [
+        "number",
+        "started_at",
+        "duration_ms",
+        "outcome",
+        "smtp_code",
+        "error",
+    ]
+    verbose_name_plural = _("journal des tentatives d'envoi")
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = [
+        "to",
+        "subject",
+        "kind",
+        "status_display",
+        "attempts",
+        "short_error",
+        "created_at",
+        "sent_at",
+    ]
+    list_display_links = ["to", "subject"]
+    list_filter = ["status", "kind", ("created_at", admin.DateFieldListFilter), "language"]
+    search_fields = ["to", "subject"]
+    search_help_text = _("Destinataire, objet ou Message-ID.")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["resend", "requeue_now"]
+    inlines = [OutgoingAttachmentInline, DeliveryAttemptInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "to",
+                    "reply_to",
+                    "from_email",
+                    "subject",
+                    "kind",
+                    "language",
+                    "message_id_display",
+                ]
+            },
+        ),
+        (
+            _("Envoi"),
+            {
+                "fields": [
+                    "status_display",
+                    "attempts",
+                    "last_error",
+                    "next_attempt_at",
+                    "enqueued_at",
+                    "sending_since",
+                    "sent_at",
+                    "resent_from",
+                    "created_at",
+                ]
+            },
+        ),
+        (_("Contenu"), {"fields": ["body_text", "body_html"]}),
+    ]
+    readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
+
+    # Permissions: the portal writes messages, people only read and resend them.
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("outbox.resend_outgoingemail")
+
+    # Columns and fields
+
+    @admin.display(description=_("état"), ordering="status")
+    def status_display(self, email):
+        label = email.get_status_display()
+        if email.status == Status.RETRY and email.next_attempt_at:
+            when = date_format(localtime(email.next_attempt_at), "SHORT_DATETIME_FORMAT")
+            label = _("%(status)s (%(when)s)") % {"status": label, "when": when}
+        return format_html(
+            '<img src="{}" alt="" width="13" height="13"> {}',
+            static(STATUS_ICONS[email.status]),
+            label,
+        )
+
+    @admin.display(description=_("dernière erreur"))
+    def short_error(self, email):
+        return Truncator(email.last_error).chars(80)
+
+    @admin.display(description=_("Message-ID"))
+    def message_id_display(self, email):
+        return message_id_header(email)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # A Message-ID pasted from a bounce or a complaint: <uuid@domain>.
+        candidate = search_term.strip().strip("<>").partition("@")[0]
+        try:
+            message_id = uuid.UUID(candidate)
+        except ValueError:
+            return results, may_have_duplicates
+        return results | queryset.filter(message_id=message_id), may_have_duplicates
+
+    # Actions
+
+    @admin.action(description=_("Renvoyer"), permissions=["resend"])
+    def resend(self, request, queryset):
+        resent = left = 0
+        for email in queryset.only("pk", "status"):
+            if email.status in (Status.QUEUED, Status.SENDING):
+                left += 1
+            else:
+                email_resend(email_id=email.pk)
+                resent += 1
+        if resent:
+            self.message_user(
+                request,
+                ngettext("%(count)d courriel renvoyé.", "%(count)d courriels renvoyés.", resent)
+                % {"count": resent},
+                messages.SUCCESS,
+            )
+        if left:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d courriel est déjà en attente ou en cours d'envoi : "
+                    "il n'a pas été renvoyé.",
+                    "%(count)d courriels sont déjà en attente ou en cours d'envoi : "
+                    "ils n'ont pas été renvoyés.",
+                    left,
+                )
+                % {"count": left},
+                messages.WARNING,
+            )
+
+    @admin.action(
+        description=_("Renvoyer maintenant les courriels en échec ou en attente de nouvel essai"),
+        permissions=["resend"],
+    )
+    def requeue_now(self, request, queryset):
+        requeued = skipped = 0
+        for email in queryset.only("pk"):
+            if email_requeue(email_id=email.pk) is None:
+                skipped += 1
+            else:
+                requeued += 1
+        if requeued:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d courriel remis dans la file d'envoi.",
+                    "%(count)d courriels remis dans la file d'envoi.",
+                    requeued,
+                )
+                % {"count": requeued},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d courriel n'était ni en échec ni en attente de nouvel essai : "
+                    "il a été laissé tel quel.",
+                    "%(count)d courriels n'étaient ni en échec ni en attente de nouvel essai : "
+                    "ils ont été laissés tels quels.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    # Attachments, downloadable by whoever may see the message
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:email_id>/attachments/<int:attachment_id>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="outbox_outgoingemail_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attachment_view(self, request, email_id, attachment_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        attachment = get_object_or_404(OutgoingAttachment, pk=attachment_id, email_id=email_id)
+        if attachment.content is None:
+            raise Http404
+        response = HttpResponse(bytes(attachment.content), content_type=attachment.mimetype)
+        # Always a download, never rendered: an HTML attachment must not run in the admin.
+        response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+        return response
