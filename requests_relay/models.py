@@ -306,6 +306,12 @@ class Relay(TimeStampedModel):
     first_attempt_at = models.DateTimeField(_("première tentative"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("prochaine tentative"), null=True, blank=True)
     sending_since = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)
+    enqueued_at = models.DateTimeField(
+        _("confié au courtier le"),
+        null=True,
+        blank=True,
+        help_text=_("Quand une tâche de remise a été confiée à Redis ; vide : aucune n'attend."),
+    )
     delivered_at = models.DateTimeField(_("remis le"), null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(
         _("dernier code HTTP"), null=True, blank=True
@@ -327,7 +333,9 @@ class RelayAttempt(models.Model):
         Relay, verbose_name=_("relais"), on_delete=models.CASCADE, related_name="log"
     )
     started_at = models.DateTimeField(_("début"))
-    duration_ms = models.PositiveIntegerField(_("durée (ms)"))
+    duration_ms = models.PositiveIntegerField(
+        _("durée (ms)"), null=True, blank=True, help_text=_("Vide : envoi interrompu.")
+    )
     status_code = models.PositiveSmallIntegerField(_("code HTTP"), null=True, blank=True)
     error = models.TextField(_("erreur"), blank=True)
 

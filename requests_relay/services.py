@@ -2,7 +2,6 @@
 
 import json
 import logging
-import random
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -15,12 +14,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from communes.models import Commune
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.models import User
+from referent_portal.delivery import backoff, is_due, needs_a_task, rides_on_countdown
 from referent_portal.outbox.services import email_queue
 
 from .models import (
@@ -419,7 +420,7 @@ def dossier_relay(*, dossier: Dossier, by: User) -> Dossier:
             endpoint=settings.SYNDICAT_WEBHOOK_URL,
             payload=dossier_payload(dossier),
         )
-        transaction.on_commit(partial(_enqueue_relay, relay.pk), robust=True)
+        transaction.on_commit(partial(_enqueue_relay, relay.pk))
     return dossier
 
 
@@ -536,15 +537,33 @@ def classify_response(status_code: int | None, error: BaseException | None = Non
 
 def relay_retry_delay(attempts: int, *, jitter: float | None = None) -> timedelta:
     """Exponential back-off (1 min, 2 min, 4 min … capped at 6 h) with ±20 % jitter."""
-    base = min(60 * 2 ** max(attempts - 1, 0), 6 * 3600)
-    factor = random.uniform(0.8, 1.2) if jitter is None else jitter
-    return timedelta(seconds=base * factor)
+    return backoff(attempts, base_seconds=60, cap_seconds=6 * 3600, jitter=jitter)
 
 
-def _enqueue_relay(relay_id: int, *, countdown: float | None = None) -> None:
+def relay_enqueue(*, relay_id: int, countdown: float | None = None) -> None:
+    """Hand the delivery task of a committed relay to the broker. Raises when it is down."""
     from .tasks import deliver_relay
 
-    deliver_relay.apply_async((relay_id,), countdown=countdown)
+    Relay.objects.filter(pk=relay_id).update(enqueued_at=timezone.now())
+    try:
+        deliver_relay.apply_async((relay_id,), countdown=countdown)
+    except Exception:
+        Relay.objects.filter(pk=relay_id).update(enqueued_at=None)  # the sweeper's now
+        raise
+
+
+def _enqueue_relay(relay_id: int) -> None:
+    """After commit: a broker outage must not undo the relay; the sweeper sends it later."""
+    try:
+        relay_enqueue(relay_id=relay_id)
+    except Exception as exc:  # noqa: BLE001 - whatever the broker raised, the row is safe
+        logger.warning("Relay %s not enqueued (%s); the sweeper will deliver it.", relay_id, exc)
+
+
+def relay_schedule_retry(*, relay_id: int, delay: timedelta) -> None:
+    """After a temporary failure: a short wait rides on a countdown, a long one on the row."""
+    if rides_on_countdown(delay):
+        relay_enqueue(relay_id=relay_id, countdown=delay.total_seconds())
 
 
 def signed_headers(*, webhook_id: str, body: str, secret: str, when: datetime) -> dict:
@@ -569,11 +588,11 @@ def relay_deliver(*, relay_id: int) -> timedelta | None:
     with transaction.atomic():
         relay = (
             Relay.objects.select_for_update(skip_locked=True)
-            .filter(pk=relay_id, state__in=Relay.SENDABLE)
+            .filter(is_due(now), pk=relay_id, state__in=Relay.SENDABLE)
             .first()
         )
-        if relay is None or (relay.next_attempt_at and relay.next_attempt_at > now):
-            return None
+        if relay is None:
+            return None  # delivered, in flight elsewhere, failed, or not due yet
         relay.state = Relay.State.SENDING
         relay.sending_since = now
         relay.attempts += 1
@@ -625,6 +644,7 @@ def _record_relay_outcome(relay, *, status_code, error, started_at, duration_ms)
     relay.last_status_code = status_code
     relay.last_error = error_text
     relay.sending_since = None
+    relay.enqueued_at = None  # the task that carried this attempt is done
     if outcome == DELIVERED:
         relay.state = Relay.State.DELIVERED
         relay.delivered_at = timezone.now()
@@ -663,22 +683,55 @@ def relay_retry(*, relay: Relay) -> Relay:
     relay.first_attempt_at = None
     relay.next_attempt_at = None
     relay.save(update_fields=["state", "first_attempt_at", "next_attempt_at", "updated_at"])
-    transaction.on_commit(partial(_enqueue_relay, relay.pk), robust=True)
+    transaction.on_commit(partial(_enqueue_relay, relay.pk))
     return relay
 
 
-def relay_sweep(*, now: datetime | None = None) -> int:
-    """Re-queue relays that are due, stuck mid-send (worker died), or were never enqueued."""
+def _release_stuck_relays(now: datetime) -> int:
+    """Relays left in SENDING by a worker that died mid-call: log it, deliver again (same id,
+    so a receiver that did get the first call ignores the second)."""
+    with transaction.atomic():
+        stuck = list(
+            Relay.objects.select_for_update(skip_locked=True).filter(
+                state=Relay.State.SENDING, sending_since__lt=now - settings.RELAY_STUCK_AFTER
+            )
+        )
+        error = gettext("Envoi interrompu : aucun résultat enregistré (processus arrêté ?).")
+        for relay in stuck:
+            RelayAttempt.objects.create(relay=relay, started_at=relay.sending_since, error=error)
+            relay.state = Relay.State.RETRY
+            relay.next_attempt_at = None
+            relay.sending_since = None
+            relay.enqueued_at = None
+            relay.last_error = error
+            relay.save(
+                update_fields=[
+                    "state",
+                    "next_attempt_at",
+                    "sending_since",
+                    "enqueued_at",
+                    "last_error",
+                    "updated_at",
+                ]
+            )
+    return len(stuck)
+
+
+def relay_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Hand the broker the relays no task is coming for: stuck mid-send (worker died), never
+    enqueued (broker down at commit), or due after a long wait. Returns how many."""
     now = now or timezone.now()
-    Relay.objects.filter(
-        state=Relay.State.SENDING, sending_since__lt=now - settings.RELAY_STUCK_AFTER
-    ).update(state=Relay.State.RETRY, next_attempt_at=now, sending_since=None)
-    due = (
-        Relay.objects.filter(state__in=Relay.SENDABLE, created_at__lt=now - timedelta(seconds=30))
-        .exclude(next_attempt_at__gt=now)
-        .values_list("pk", flat=True)[:500]
-    )
-    ids = list(due)
-    for relay_id in ids:
-        _enqueue_relay(relay_id)
+    _release_stuck_relays(now)
+    due = Relay.objects.filter(
+        needs_a_task(now, settings.RELAY_STUCK_AFTER), state__in=Relay.SENDABLE
+    ).order_by("created_at")
+    ids = list(due.values_list("pk", flat=True)[:batch_size])
+    for count, relay_id in enumerate(ids):
+        try:
+            relay_enqueue(relay_id=relay_id)
+        except Exception as exc:
+            logger.warning("Relay sweep stopped at relay %s: %s", relay_id, exc)
+            if count == 0:
+                raise
+            return count
     return len(ids)

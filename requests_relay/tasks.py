@@ -1,21 +1,18 @@
-"""Thin Celery entry points of the relay (queue "relay")."""
+"""Thin Celery entry points of the relay (queue "relay", see CELERY_TASK_ROUTES)."""
 
 from celery import shared_task
 
-from .services import relay_deliver, relay_sweep
-
-# Retries shorter than this ride on a Celery countdown; longer ones wait in the row
-# (next_attempt_at) for the sweeper, well below the broker's visibility timeout.
-MAX_COUNTDOWN_SECONDS = 15 * 60
+from .services import relay_deliver, relay_schedule_retry, relay_sweep
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver_relay(relay_id: int) -> None:
     delay = relay_deliver(relay_id=relay_id)
+    if delay is None:
+        return
     if deliver_relay.app.conf.task_always_eager:
-        return  # in-process: a countdown would run at once; the row keeps next_attempt_at
-    if delay is not None and delay.total_seconds() <= MAX_COUNTDOWN_SECONDS:
-        deliver_relay.apply_async((relay_id,), countdown=delay.total_seconds())
+        return  # in-process (make run): a countdown would run at once; the row keeps the time
+    relay_schedule_retry(relay_id=relay_id, delay=delay)
 
 
 @shared_task(ignore_result=True)

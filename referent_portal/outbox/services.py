@@ -7,7 +7,6 @@ row ids; the row is the truth, so a lost task is repaired by `outbox_sweep`.
 
 import logging
 import mimetypes
-import random
 import smtplib
 import time
 from collections.abc import Iterable
@@ -20,11 +19,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import DNS_NAME, EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import Q
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+
+from referent_portal.delivery import backoff, is_due, needs_a_task, rides_on_countdown
 
 from .models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
 
@@ -34,13 +34,6 @@ TEMPORARY = "temporary"
 PERMANENT = "permanent"
 RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 6 * 3600
-# Retries sooner than this ride on a Celery countdown; later ones wait in the row
-# (next_attempt_at) for the sweeper, so no task sits in Redis anywhere near the broker's
-# visibility timeout (CELERY_BROKER_TRANSPORT_OPTIONS, one hour).
-MAX_COUNTDOWN_SECONDS = 15 * 60
-# A row just committed is enqueued by its on_commit callback; the sweeper leaves it alone
-# for this long so that it does not race that callback.
-SWEEP_GRACE = timedelta(seconds=30)
 SWEEP_BATCH = 500
 
 
@@ -87,10 +80,9 @@ def smtp_code_of(exc: BaseException | None) -> int | None:
 
 def retry_delay(attempts: int, *, jitter: float | None = None) -> timedelta:
     """Exponential back-off after `attempts` failed tries, with jitter, never above the cap."""
-    exponent = min(max(attempts - 1, 0), 32)
-    base = min(RETRY_BASE_SECONDS * 2**exponent, RETRY_CAP_SECONDS)
-    factor = random.uniform(0.8, 1.2) if jitter is None else jitter
-    return timedelta(seconds=min(base * factor, RETRY_CAP_SECONDS))
+    return backoff(
+        attempts, base_seconds=RETRY_BASE_SECONDS, cap_seconds=RETRY_CAP_SECONDS, jitter=jitter
+    )
 
 
 # Enqueueing ---------------------------------------------------------------------------------
@@ -123,7 +115,7 @@ def _enqueue_after_commit(email_id: int) -> None:
 
 def email_schedule_retry(*, email_id: int, delay: timedelta) -> None:
     """After a temporary failure: a short wait rides on a countdown, a long one on the row."""
-    if delay.total_seconds() <= MAX_COUNTDOWN_SECONDS:
+    if rides_on_countdown(delay):
         email_enqueue(email_id=email_id, countdown=delay.total_seconds())
 
 
@@ -246,8 +238,7 @@ def email_deliver(*, email_id: int) -> timedelta | None:
     with transaction.atomic():
         email = (
             OutgoingEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status__in=OutgoingEmail.SENDABLE)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .filter(is_due(now), pk=email_id, status__in=OutgoingEmail.SENDABLE)
             .first()
         )
         if email is None:
@@ -375,17 +366,9 @@ def outbox_sweep(*, now=None, batch_size: int = SWEEP_BATCH) -> int:
     """
     now = now or timezone.now()
     _release_stuck(now)
-    overdue = now - settings.OUTBOX_STUCK_AFTER
-    no_task_waiting = Q(enqueued_at__isnull=True, created_at__lt=now - SWEEP_GRACE)
-    task_never_ran = Q(enqueued_at__lt=overdue) & (
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=overdue)
-    )
-    due = (
-        OutgoingEmail.objects.filter(status__in=OutgoingEmail.SENDABLE)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .filter(no_task_waiting | task_never_ran)
-        .order_by("created_at")
-    )
+    due = OutgoingEmail.objects.filter(
+        needs_a_task(now, settings.OUTBOX_STUCK_AFTER), status__in=OutgoingEmail.SENDABLE
+    ).order_by("created_at")
     ids = list(due.values_list("pk", flat=True)[:batch_size])
     for count, email_id in enumerate(ids):
         try:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from referent_portal.delivery import SWEEP_GRACE
 from referent_portal.outbox import services
 from referent_portal.outbox.models import DeliveryAttempt, OutgoingEmail
 from referent_portal.outbox.services import (
@@ -328,7 +329,7 @@ def test_the_sweeper_requeues_a_row_stuck_in_flight(published, settings):
     )
     in_flight = _row(status=Status.SENDING, attempts=1, sending_since=now - timedelta(seconds=5))
 
-    assert outbox_sweep(now=now + services.SWEEP_GRACE + timedelta(seconds=1)) == 1
+    assert outbox_sweep(now=now + SWEEP_GRACE + timedelta(seconds=1)) == 1
     assert [email_id for email_id, _countdown in published] == [stuck]
     email = OutgoingEmail.objects.get(pk=stuck)
     assert (email.status, email.attempts, email.next_attempt_at) == (Status.RETRY, 1, None)
@@ -351,7 +352,7 @@ def test_a_message_that_keeps_killing_the_worker_is_not_tried_forever(published,
 @pytest.mark.django_db
 def test_the_sweeper_enqueues_rows_no_task_is_coming_for(published, settings):
     now = timezone.now()
-    later = now + services.SWEEP_GRACE + timedelta(seconds=1)
+    later = now + SWEEP_GRACE + timedelta(seconds=1)
     overdue = later - settings.OUTBOX_STUCK_AFTER - timedelta(seconds=1)
     never_enqueued = _row(enqueued_at=None)
     long_retry_due = _row(status=Status.RETRY, attempts=7, next_attempt_at=later)

@@ -140,12 +140,13 @@ def test_the_sweeper_recovers_a_relay_stuck_mid_send(relay, receiver, monkeypatc
     )
     enqueued = []
     monkeypatch.setattr(
-        "requests_relay.services._enqueue_relay", lambda relay_id, **kw: enqueued.append(relay_id)
+        "requests_relay.services.relay_enqueue", lambda relay_id, **kw: enqueued.append(relay_id)
     )
     assert relay_sweep() == 1
     assert enqueued == [relay.pk]
     relay.refresh_from_db()
     assert relay.state == Relay.State.RETRY
+    assert "interrompu" in relay.log.get().error  # the lost attempt is on record
     relay_deliver(relay_id=relay.pk)
     relay.refresh_from_db()
     assert relay.state == Relay.State.DELIVERED
