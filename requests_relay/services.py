@@ -535,9 +535,18 @@ def classify_response(status_code: int | None, error: BaseException | None = Non
     return PERMANENT
 
 
+RELAY_RETRY_BASE_SECONDS = 60
+RELAY_RETRY_CAP_SECONDS = 6 * 3600
+
+
 def relay_retry_delay(attempts: int, *, jitter: float | None = None) -> timedelta:
     """Exponential back-off (1 min, 2 min, 4 min … capped at 6 h) with ±20 % jitter."""
-    return backoff(attempts, base_seconds=60, cap_seconds=6 * 3600, jitter=jitter)
+    return backoff(
+        attempts,
+        base_seconds=RELAY_RETRY_BASE_SECONDS,
+        cap_seconds=RELAY_RETRY_CAP_SECONDS,
+        jitter=jitter,
+    )
 
 
 def relay_enqueue(*, relay_id: int, countdown: float | None = None) -> None:

@@ -5,8 +5,10 @@ idempotency key, as a well-behaved receiver does: it counts every call and every
 delivery, and can be told how to answer (status codes in turn, or a failure ratio).
 """
 
+import contextlib
 import json
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -25,6 +27,8 @@ class Receiver:
         self.answers = []  # status codes to answer in turn; then `default`
         self.default = 200
         self.location = None
+        self.answer_after = 0.0  # seconds to hold the answer once the call is recorded
+        self.received = threading.Event()  # set at every recorded call
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -66,7 +70,12 @@ class Receiver:
                     receiver.calls[webhook_id] += 1
                     if 200 <= status < 300:
                         receiver.delivered.setdefault(webhook_id, payload)
-                self._answer(status)
+                receiver.received.set()
+                if receiver.answer_after:
+                    time.sleep(receiver.answer_after)
+                # The caller may have gone away (a killed worker): the call still counted.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._answer(status)
 
             def _answer(self, status):
                 self.send_response(status)
