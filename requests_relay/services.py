@@ -575,6 +575,18 @@ def relay_schedule_retry(*, relay_id: int, delay: timedelta) -> None:
         relay_enqueue(relay_id=relay_id, countdown=delay.total_seconds())
 
 
+_http_client: httpx.Client | None = None
+
+
+def _client() -> httpx.Client:
+    """One pooled client per process: keep-alive connections and one TLS context, instead of
+    building both again for every relay. Redirects are never followed."""
+    global _http_client
+    if _http_client is None:
+        _http_client = httpx.Client(follow_redirects=False)
+    return _http_client
+
+
 def signed_headers(*, webhook_id: str, body: str, secret: str, when: datetime) -> dict:
     signature = Webhook(secret).sign(webhook_id, when.astimezone(UTC), body)
     return {
@@ -620,7 +632,7 @@ def relay_deliver(*, relay_id: int) -> timedelta | None:
     started = time.monotonic()
     status_code, error = None, None
     try:
-        response = httpx.post(
+        response = _client().post(
             relay.endpoint,
             content=body.encode(),
             headers=headers,

@@ -35,3 +35,22 @@ def pytest_sessionstart(session):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def _catalogues(request):
+    """The catalogues seeded by data migrations, in every test that uses the database.
+
+    A transactional test (browser, real worker) ends with a flush that empties every table,
+    the seeded catalogues included; the tests after it must still find them.
+    """
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue("db")
+        from communes.catalogue import seed_catalogues
+
+        seed_catalogues()

@@ -8,16 +8,9 @@ from playwright.sync_api import expect
 
 from referent_portal.outbox.models import OutgoingEmail
 from tests.accounts.conftest import PASSWORD
-from tests.e2e import conftest as e2e
 from tests.factories import CommuneFactory, agent_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-# The browser fixtures of tests/e2e (live server URL, French locale, axe).
-base_url = e2e.base_url
-browser_context_args = e2e.browser_context_args
-axe = e2e.axe
-assert_accessible = e2e.assert_accessible
 
 
 def log_in(page, identifier, password):
