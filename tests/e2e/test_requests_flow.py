@@ -7,11 +7,19 @@ checks every page of the requests app on the way.
 import re
 
 import pytest
+from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from requests_relay.models import Dossier, Relay, Request, Status
-from requests_relay.services import dossier_apply_answer, dossier_create
-from tests.factories import CommuneFactory, EpciFactory, ReferentFactory, agent_of, request_of
+from requests_relay.services import dossier_create
+from tests.factories import (
+    CommuneFactory,
+    EpciFactory,
+    ReferentFactory,
+    SyndicatFactory,
+    agent_of,
+    request_of,
+)
 from trainings.models import TrainingModule
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -167,12 +175,21 @@ def test_two_communes_requests_are_relayed_as_one_dossier_and_the_answer_reaches
     dossier = Dossier.objects.get()
     assert set(dossier.requests.values_list("status", flat=True)) == {Status.RELAYED}
 
-    # The syndicat mixte answers; every request of the dossier follows.
-    dossier_apply_answer(
-        dossier=dossier,
-        action="answer",
-        message="Une session aura lieu à Lamballe le 12 mai ; les inscriptions sont ouvertes.",
+    # The syndicat mixte answers in its admin site; every request of the dossier follows.
+    officer = SyndicatFactory(username="erwan.guillou")
+    officer.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="requests_relay")
     )
+    log_in(page, "erwan.guillou", f"/admin/requests_relay/dossier/{dossier.pk}/change/")
+    expect(page.get_by_text(dossier.title).first).to_be_visible()
+    page.get_by_role("link", name="Répondre aux communes").click()
+    assert_accessible(page)
+    page.get_by_label("Réponse").select_option(label="Répondre")
+    page.get_by_label("Message aux communes").fill(
+        "Une session aura lieu à Lamballe le 12 mai ; les inscriptions sont ouvertes."
+    )
+    page.get_by_role("button", name="Enregistrer la réponse").click()
+    expect(page.get_by_text("Réponse enregistrée")).to_be_visible()
 
     log_in(page, "anne.rault", f"/requests/{first.reference}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(first.subject)
