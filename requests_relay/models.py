@@ -55,6 +55,17 @@ class Status(models.TextChoices):
     REFUSED = "refused", _("Refusée")
 
 
+class DossierStatus(models.TextChoices):
+    """The same values as Status (requests follow their dossier), with a dossier's wording."""
+
+    IN_PROGRESS = Status.IN_PROGRESS.value, _("En préparation par le référent")
+    RELAYED = Status.RELAYED.value, _("Transmis au syndicat mixte")
+    ACKNOWLEDGED = Status.ACKNOWLEDGED.value, _("Pris en compte par le syndicat mixte")
+    ANSWERED = Status.ANSWERED.value, _("Réponse du syndicat mixte")
+    RESOLVED = Status.RESOLVED.value, _("Résolu")
+    REFUSED = Status.REFUSED.value, _("Refusé")
+
+
 OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING_COMMUNE)
 CLOSED_STATUSES = (Status.RESOLVED, Status.REFUSED)
 
@@ -93,7 +104,10 @@ class Dossier(TimeStampedModel):
     summary = models.TextField(_("synthèse du référent"))
     arguments = models.TextField(_("arguments"), blank=True)
     status = models.CharField(
-        _("état"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS
+        _("état"),
+        max_length=16,
+        choices=DossierStatus.choices,
+        default=DossierStatus.IN_PROGRESS,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
