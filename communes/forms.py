@@ -1,47 +1,16 @@
 """Forms of the territory pages."""
 
-import unicodedata
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Layout, Row
 from django import forms
-from django.db.models import F, Q, QuerySet, TextField, Value
-from django.db.models.functions import Cast, Lower, Replace
+from django.db.models import F, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-# What French place names are written with, folded to what people type in a search box.
-_FOLDINGS = {
-    **dict.fromkeys("àâäÀÂÄ", "a"),
-    **dict.fromkeys("çÇ", "c"),
-    **dict.fromkeys("éèêëÉÈÊË", "e"),
-    **dict.fromkeys("îïÎÏ", "i"),
-    **dict.fromkeys("ôöÔÖ", "o"),
-    **dict.fromkeys("ùûüÙÛÜ", "u"),
-    **dict.fromkeys("ÿŸ", "y"),
-    **dict.fromkeys("œŒ", "oe"),
-    **dict.fromkeys("æÆ", "ae"),
-    **dict.fromkeys("-'’", " "),
-}
-
-
-def fold(text: str) -> str:
-    """'Saint-Brieuc', 'saint brieuc' and 'SAINT BRIEUC' fold to the same text."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    for char in "-'’":
-        stripped = stripped.replace(char, " ")
-    return " ".join(stripped.lower().replace("œ", "oe").replace("æ", "ae").split())
-
-
-def folded(field: str):
-    """The database side of fold(): plain REPLACE calls, so SQLite and PostgreSQL agree."""
-    expression = F(field)
-    for char, replacement in _FOLDINGS.items():
-        expression = Replace(expression, Value(char), Value(replacement))
-    return Lower(expression)
+from .text import fold
 
 
 class CommuneFilterForm(forms.Form):
@@ -54,10 +23,10 @@ class CommuneFilterForm(forms.Form):
         "gte10000": (10000, None),
     }
     SORTS = {
-        "name": ("name", "insee_code"),
-        "-name": ("-name", "-insee_code"),
-        "population": ("population", "name"),
-        "-population": ("-population", "name"),
+        "name": ("search_name", "insee_code"),
+        "-name": ("-search_name", "-insee_code"),
+        "population": ("population", "search_name"),
+        "-population": ("-population", "search_name"),
     }
 
     q = forms.CharField(
@@ -130,13 +99,10 @@ class CommuneFilterForm(forms.Form):
         data = self.cleaned_data if self.is_bound else {}
         query = (data.get("q") or "").strip()
         if query:
-            queryset = queryset.annotate(
-                _name_folded=folded("name"),
-                _postal_codes_text=Cast(F("postal_codes"), TextField()),
-            )
+            queryset = queryset.annotate(_postal_codes_text=Cast(F("postal_codes"), TextField()))
             condition = (
                 # "brehand" finds Bréhand, "saint brieuc" finds Saint-Brieuc.
-                Q(_name_folded__contains=fold(query))
+                Q(search_name__contains=fold(query))
                 | Q(insee_code__istartswith=query)
                 | Q(siren=query)
             )

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from referent_portal.db import TimeStampedModel
 
+from .text import fold
+
 
 class Epci(TimeStampedModel):
     """An intercommunal body (EPCI à fiscalité propre), identified by its SIREN."""
@@ -39,6 +41,13 @@ class Commune(TimeStampedModel):
     insee_code = models.CharField(_("code INSEE"), max_length=5, unique=True)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True)
     name = models.CharField(_("nom"), max_length=200)
+    search_name = models.CharField(
+        _("nom pour la recherche"),
+        max_length=200,
+        db_index=True,
+        editable=False,
+        help_text=_("Le nom sans accents ni traits d'union, en minuscules : recherche et tri."),
+    )
     population = models.PositiveIntegerField(_("population municipale"), default=0)
     postal_codes = models.JSONField(_("codes postaux"), default=list, blank=True)
     departement = models.CharField(_("département"), max_length=3, blank=True)
@@ -55,11 +64,18 @@ class Commune(TimeStampedModel):
     class Meta:
         verbose_name = _("commune")
         verbose_name_plural = _("communes")
-        ordering = ["name", "insee_code"]
-        indexes = [models.Index(fields=["epci", "name"])]
+        ordering = ["search_name", "insee_code"]
+        indexes = [models.Index(fields=["epci", "search_name"])]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A derived column, not a side effect: bulk writes (the import) set it themselves.
+        self.search_name = fold(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def postal_codes_display(self):

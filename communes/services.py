@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Epci
+from communes.text import fold
 
 SHIPPED_EXTRACT = Path(__file__).resolve().parent / "data" / "territory-53.json.gz"
 EXTRACT_FORMAT = 1
@@ -17,7 +18,16 @@ CURRENT_COMMUNE = "commune-actuelle"
 BATCH_SIZE = 2000
 
 EPCI_FIELDS = ["name", "kind", "financing", "population"]
-COMMUNE_FIELDS = ["siren", "name", "population", "postal_codes", "departement", "region", "epci_id"]
+COMMUNE_FIELDS = [
+    "siren",
+    "name",
+    "search_name",
+    "population",
+    "postal_codes",
+    "departement",
+    "region",
+    "epci_id",
+]
 
 
 @dataclass
@@ -118,7 +128,8 @@ def territory_import(
         commune_rows = {}
         for code, row in rows.items():
             commune_rows[code] = {
-                **{field: row[field] for field in COMMUNE_FIELDS if field != "epci_id"},
+                **{field: row[field] for field in COMMUNE_FIELDS if field in row},
+                "search_name": fold(row["name"]),
                 "epci_id": epci_ids.get(row["epci"]),
             }
         (
