@@ -24,7 +24,8 @@ call_command("seed_demo", verbosity=0)
 call_command("seed_demo", verbosity=0)  # twice: harmless
 
 referent = Client(HTTP_HOST="127.0.0.1")
-response = referent.post("/accounts/connexion/", {"username": "referent", "password": "demo-portail-2026"})
+credentials = {"username": "referent", "password": "demo-portail-2026"}
+response = referent.post("/accounts/connexion/", credentials)
 assert response.status_code == 302, response.status_code
 for path in ["/communes/", "/communes/?q=ple", "/communes/?q=SAINT%20glen", "/communes/?q=22400",
              "/communes/?sort=-name"]:
