@@ -333,8 +333,8 @@ class Relay(TimeStampedModel):
     last_error = models.TextField(_("dernière erreur"), blank=True)
 
     class Meta:
-        verbose_name = _("relais vers le syndicat mixte")
-        verbose_name_plural = _("relais vers le syndicat mixte")
+        verbose_name = _("relais (webhook)")
+        verbose_name_plural = _("relais (webhooks)")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 
@@ -354,8 +354,8 @@ class RelayAttempt(models.Model):
     error = models.TextField(_("erreur"), blank=True)
 
     class Meta:
-        verbose_name = _("tentative de relais")
-        verbose_name_plural = _("tentatives de relais")
+        verbose_name = _("tentative d'envoi du webhook")
+        verbose_name_plural = _("tentatives d'envoi du webhook")
         ordering = ["-started_at"]
 
     def __str__(self):
@@ -370,8 +370,8 @@ class InboundCall(models.Model):
     payload = models.JSONField(_("contenu"))
 
     class Meta:
-        verbose_name = _("appel reçu du syndicat mixte")
-        verbose_name_plural = _("appels reçus du syndicat mixte")
+        verbose_name = _("appel signé reçu (API)")
+        verbose_name_plural = _("appels signés reçus (API)")
         ordering = ["-received_at"]
 
     def __str__(self):
