@@ -217,10 +217,10 @@ def request_message_add(
         raise ValidationError({"body": _("Le message est vide.")})
     message = Message.objects.create(request=request, author=author, body=body, internal=internal)
     _attach(request, files, message)
+    if from_commune and request.status == Status.WAITING_COMMUNE:
+        _set_status(request, Status.IN_PROGRESS)
+    request.save(update_fields=["status", "status_changed_at", "updated_at"])  # last activity
     if from_commune:
-        if request.status == Status.WAITING_COMMUNE:
-            _set_status(request, Status.IN_PROGRESS)
-            request.save(update_fields=["status", "status_changed_at", "updated_at"])
         for referent in _referents_of(request.commune):
             _notify(
                 referent,
@@ -318,6 +318,14 @@ def dossier_create(
         raise ValidationError(_("Un dossier réunit des demandes de votre EPCI."))
     for request in locked:
         _check_open(request)
+        if request.status == Status.WAITING_COMMUNE:
+            raise ValidationError(
+                _(
+                    "La demande %(ref)s attend une réponse de la commune : regroupez-la "
+                    "quand la commune aura répondu."
+                ),
+                params={"ref": request.reference},
+            )
     categories = {r.category for r in locked}
     if len(categories) > 1:
         raise ValidationError(_("Un dossier réunit des demandes de même nature."))
@@ -340,7 +348,7 @@ def dossier_create(
         reference="pending",
     )
     dossier.full_clean(exclude=["reference"])
-    dossier.reference = next_reference("DOS", width=4)
+    dossier.reference = next_reference("DOS")
     dossier.save()
     for request in locked:
         request.dossier = dossier
@@ -441,6 +449,12 @@ ANSWER_ACTIONS = {
     "resolve": Status.RESOLVED,
     "refuse": Status.REFUSED,
 }
+DOSSIER_HEADLINES = {
+    "acknowledge": _("Le syndicat mixte a pris en compte le dossier."),
+    "answer": _("Le syndicat mixte a répondu au dossier."),
+    "resolve": _("Le syndicat mixte a résolu le dossier."),
+    "refuse": _("Le syndicat mixte a refusé le dossier."),
+}
 ANSWER_HEADLINES = {
     "acknowledge": _("Le syndicat mixte a pris en compte votre demande."),
     "answer": _("Le syndicat mixte a répondu à votre demande."),
@@ -479,8 +493,25 @@ def dossier_apply_answer(
         request.save(update_fields=["status", "status_changed_at", "updated_at"])
         if message.strip():
             Message.objects.create(request=request, author=author, body=message)
-        _notify_submitter(
-            request, ANSWER_HEADLINES[action], kind=f"requests.syndicat_{action}", body=message
+        _notify(
+            request.submitted_by,
+            template="requests_relay/email/request_update",
+            kind=f"requests.syndicat_{action}",
+            context={
+                "request": request,
+                "headline": ANSWER_HEADLINES[action],
+                "body": message,
+                "from_syndicat": settings.SYNDICAT_NAME,
+            },
+        )
+    for referent in User.objects.filter(
+        role=User.Role.REFERENT, epci_id=dossier.epci_id, is_active=True
+    ).exclude(email=""):
+        _notify(
+            referent,
+            template="requests_relay/email/dossier_update",
+            kind=f"requests.dossier_{action}",
+            context={"dossier": dossier, "action": DOSSIER_HEADLINES[action], "body": message},
         )
     return dossier
 

@@ -324,3 +324,36 @@ def test_an_agent_sees_the_requests_of_their_commune_only(agent_a, agent_b, refe
     assert set(requests_visible_to(referent)) == {mine, theirs}
     other_referent = ReferentFactory()
     assert not requests_visible_to(other_referent).exists()
+
+
+def test_a_request_waiting_for_the_communes_answer_is_not_consolidated(agent_a, referent):
+    request = request_of(agent_a)
+    request_ask_information(request=request, by=referent, body="Quel circuit ?")
+    with pytest.raises(ValidationError) as error:
+        dossier_create(requests=[request], by=referent, title="t", summary="s")
+    assert "attend une réponse de la commune" in str(error.value)
+    request.refresh_from_db()
+    assert request.status == Status.WAITING_COMMUNE
+    assert request.dossier is None
+
+
+def test_the_referent_hears_of_the_syndicats_answer_and_the_commune_knows_who_wrote(
+    agent_a, referent, settings
+):
+    dossier = request_relay(request=request_of(agent_a), by=referent, summary="s")
+    dossier_apply_answer(dossier=dossier, action="refuse", message="Hors périmètre.")
+    to_referent = emails_to(referent.email)[-1]
+    assert dossier.reference in to_referent.subject
+    assert "refusé le dossier" in to_referent.body_text
+    assert "Hors périmètre." in to_referent.body_text
+    to_commune = emails_to(agent_a.email)[-1]
+    assert f"Message de {settings.SYNDICAT_NAME}" in to_commune.body_text
+    assert "par l'intermédiaire du référent" in to_commune.body_text
+
+
+def test_a_new_message_is_the_requests_latest_activity(agent_a, referent):
+    request = request_of(agent_a)
+    with freeze_time(timezone.now() + timedelta(hours=2)):
+        request_message_add(request=request, author=referent, body="Je regarde.")
+        request.refresh_from_db()
+        assert request.updated_at == timezone.now()
