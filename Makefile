@@ -7,6 +7,8 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_EPCI ?= 200069391
+# Links in e-mails point where the portal is served (override for another host name).
+SITE_URL ?= http://$(HOST):$(PORT)
 
 # The first Python >= 3.12 on the PATH (Django 6.1 needs it).
 PYTHON := $(shell for p in python3.13 python3.12 python3; do \
@@ -25,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --epci $(DEMO_EPCI)
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
