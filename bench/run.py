@@ -94,7 +94,7 @@ def bench_epci(n_communes=158):
     if epci.communes.count() < n_communes:
         communes = Commune.objects.bulk_create(
             Commune(
-                insee_code=f"Z{i:04d}",
+                insee_code=f"99{i:03d}",
                 name=f"Commune {i:03d}",
                 population=300 + 17 * i,
                 epci=epci,

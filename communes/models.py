@@ -150,6 +150,13 @@ class Contact(TimeStampedModel):
         default=LegalBasis.PUBLIC_TASK,
     )
     is_active = models.BooleanField(_("actif"), default=True)
+    last_activity_at = models.DateTimeField(
+        _("dernière activité"),
+        null=True,
+        blank=True,
+        help_text=_("Dernier échange avec ce contact ; sert à la durée de conservation (RGPD)."),
+    )
+    anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("contact")
@@ -194,3 +201,27 @@ class Service(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+# The communes app's features each keep their models in a module of their own; importing them
+# here registers them with the app (app label "communes").
+from .adoption.models import Adoption, AdoptionEvent  # noqa: E402
+from .drives.models import Commitment, Drive  # noqa: E402
+from .networks.models import Membership, Network  # noqa: E402
+from .suggestions.models import Suggestion  # noqa: E402
+from .timeline.models import TimelineEntry  # noqa: E402
+
+__all__ = [
+    "Adoption",
+    "AdoptionEvent",
+    "Commitment",
+    "Commune",
+    "Contact",
+    "Drive",
+    "Epci",
+    "Membership",
+    "Network",
+    "Service",
+    "Suggestion",
+    "TimelineEntry",
+]

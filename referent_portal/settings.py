@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "import_export",
     "referent_portal.accounts",
     "referent_portal.outbox",
     "communes",
@@ -220,6 +221,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_relay.tasks.sweep_relays",
         "schedule": timedelta(minutes=1),
     },
+    "drive-reminders": {
+        "task": "communes.drives.tasks.send_drive_reminders",
+        "schedule": timedelta(hours=1),
+    },
+    "suggestion-rules": {
+        "task": "communes.suggestions.tasks.propose_suggestions",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 # Outbox retry policy: attempts spaced by a bounded exponential back-off.
@@ -259,6 +268,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Knowing the communes: drive reminders, suggestion rules, RGPD retention of contacts.
+DRIVE_REMINDER_DAYS = (7, 2)  # days before a drive's deadline when silent communes are chased
+SUGGESTION_NO_CONTACT_DAYS = env.int("SUGGESTION_NO_CONTACT_DAYS", default=365)
+CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=3 * 365)
 
 # Requests of the communes and their relay to the syndicat mixte.
 REQUEST_ATTACHMENT_MAX_BYTES = env.int("REQUEST_ATTACHMENT_MAX_MB", default=10) * 1024 * 1024

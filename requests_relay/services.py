@@ -38,6 +38,7 @@ from .models import (
     Request,
     Status,
 )
+from .signals import dossier_answered
 
 logger = logging.getLogger(__name__)
 
@@ -504,6 +505,7 @@ def dossier_apply_answer(
                 "from_syndicat": settings.SYNDICAT_NAME,
             },
         )
+    dossier_answered.send(sender=Dossier, dossier=dossier, action=action, message=message)
     for referent in User.objects.filter(
         role=User.Role.REFERENT, epci_id=dossier.epci_id, is_active=True
     ).exclude(email=""):
