@@ -4,8 +4,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 # Each feature of the app keeps its models, services, views, admin and signal receivers in a
-# package of its own (adoption/, drives/, networks/, suggestions/, timeline/).
-FEATURES = ("adoption", "drives", "networks", "suggestions", "timeline")
+# package of its own (adoption/, drives/, networks/, suggestions/, timeline/, contacts/).
+FEATURES = ("adoption", "drives", "networks", "suggestions", "timeline", "contacts")
 
 
 class CommunesConfig(AppConfig):

@@ -25,5 +25,8 @@ urlpatterns = [
     path("demarches/", include("communes.drives.urls")),
     path("reseaux/", include("communes.networks.urls")),
     path("suggestions/", include("communes.suggestions.urls")),
+    path("contacts/", include("communes.contacts.urls")),
     path("<insee:insee_code>/", views.commune_detail, name="detail"),
+    # The commune's own sub-pages (views take insee_code).
+    path("<insee:insee_code>/", include("communes.timeline.urls")),
 ]
