@@ -18,7 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("referent_portal.accounts.urls")),
     path("communes/", include("communes.urls")),
-    path("requests/", include("requests_relay.urls")),
+    path("demandes/", include("requests_relay.urls")),
     path("api/relay/events/", relay_api.inbound_call, name="relay_inbound"),
     path("admin/", admin.site.urls),
 ]

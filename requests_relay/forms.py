@@ -109,7 +109,12 @@ FILES_AGAIN_NOTE = _(
 
 
 class RequestForm(forms.Form):
-    commune = forms.ModelChoiceField(label=_("Commune"), queryset=None, empty_label=None)
+    commune = forms.ModelChoiceField(
+        label=_("Commune"),
+        queryset=None,
+        empty_label=None,
+        error_messages={"required": _("Choisissez la commune concernée par la demande.")},
+    )
     category = forms.ChoiceField(
         label=_("Nature de la demande"),
         choices=[("", _("Choisissez…")), *Category.choices],
@@ -160,6 +165,9 @@ class RequestForm(forms.Form):
         if self.single_commune is not None:
             self.fields["commune"].widget = forms.HiddenInput()
             self.fields["commune"].initial = self.single_commune.pk
+        else:
+            # Several communes: nothing preselected, the agent says which one is concerned.
+            self.fields["commune"].empty_label = _("— Choisissez la commune —")
 
         self.helper = FormHelper()
         self.helper.form_method = "post"
@@ -235,35 +243,60 @@ class RequestForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    """A message in a request's thread; the referent can make it an internal note."""
+    """A message in a request's thread, read by the commune and the referent alike.
+
+    The referent's message goes to the commune by e-mail; an internal note is another form
+    (`NoteForm`), posted to another view: the two can never be mistaken for one another.
+    """
+
+    prefix_name = "message"
+    url_name = "requests_relay:message_add"
 
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
     attachments = MultipleFileField(label=_("Pièces jointes"))
-    internal = forms.BooleanField(
-        label=_("Note interne : jamais montrée à la commune"),
-        required=False,
-    )
 
     def __init__(self, *args, user: User, request_obj: Request, **kwargs):
-        kwargs.setdefault("prefix", "message")
+        kwargs.setdefault("prefix", self.prefix_name)
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = attachment_help_text()
-        is_referent = user.is_referent
-        if not is_referent:
-            del self.fields["internal"]
-            if request_obj.status == Status.WAITING_COMMUNE:
-                self.fields["body"].label = _("Informations complémentaires")
+        button, button_class = self.wording(user=user, request_obj=request_obj)
         self.helper = FormHelper()
         self.helper.form_method = "post"
-        self.helper.form_action = reverse(
-            "requests_relay:message_add", args=[request_obj.reference]
-        )
+        self.helper.form_action = reverse(self.url_name, args=[request_obj.reference])
         self.helper.attrs = {"novalidate": ""}
-        fields = [Field("body"), Field("attachments")]
-        if is_referent:
-            fields.append(Field("internal"))
-        button = gettext("Envoyer") if is_referent else gettext("Envoyer au référent")
-        self.helper.layout = Layout(*fields, _submit(button))
+        self.helper.layout = Layout(
+            Field("body"), Field("attachments"), _submit(button, button_class)
+        )
+
+    def wording(self, *, user: User, request_obj: Request) -> tuple[str, str]:
+        """Set the labels for who writes; return the button's label and class."""
+        if user.is_referent:
+            submitter = request_obj.submitted_by
+            self.fields["body"].label = _("Message à la commune")
+            self.fields["body"].help_text = gettext(
+                "Visible par la commune, et envoyé par courriel à %(name)s."
+            ) % {"name": submitter.get_full_name() or submitter.username}
+            return gettext("Répondre à la commune"), "btn-primary"
+        if request_obj.status == Status.WAITING_COMMUNE:
+            self.fields["body"].label = _("Informations complémentaires")
+        return gettext("Envoyer au référent"), "btn-primary"
+
+
+class NoteForm(MessageForm):
+    """The referent's internal note: kept in the thread, never shown to the commune."""
+
+    prefix_name = "note"
+    url_name = "requests_relay:note_add"
+
+    def wording(self, *, user: User, request_obj: Request) -> tuple[str, str]:
+        body = self.fields["body"]
+        body.label = _("Note interne")
+        body.help_text = _(
+            "Lue par les seuls référents de l'EPCI : la commune ne la voit jamais "
+            "et n'en est pas prévenue."
+        )
+        body.widget.attrs["rows"] = 3
+        return gettext("Ajouter une note interne"), "btn-warning"
 
 
 # --- the referent's triage ----------------------------------------------------------------
@@ -284,6 +317,15 @@ class _ActionForm(forms.Form):
         self.helper.form_action = reverse(self.url_name, args=[request_obj.reference])
         self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(*self.fields, _submit(gettext(self.button), self.button_class))
+
+    def cancel_link(self, request_obj: Request) -> HTML:
+        return HTML(
+            format_html(
+                '<a class="btn btn-link" href="{}">{}</a>',
+                reverse("requests_relay:detail", args=[request_obj.reference]),
+                gettext("Annuler"),
+            )
+        )
 
 
 class AssignForm(_ActionForm):
@@ -334,9 +376,11 @@ class ResolveForm(_ActionForm):
 
 
 class RelayRequestForm(_ActionForm):
+    """Shown on the confirmation page of the relay, below the recap of who receives what."""
+
     prefix_name = "relay"
     url_name = "requests_relay:relay"
-    button = _("Transmettre au syndicat mixte")
+    button = _("Confirmer la transmission")
 
     summary = forms.CharField(
         label=_("Synthèse du référent"),
@@ -348,6 +392,17 @@ class RelayRequestForm(_ActionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+
+    def __init__(self, *args, request_obj: Request, **kwargs):
+        super().__init__(*args, request_obj=request_obj, **kwargs)
+        self.helper.layout = Layout(
+            *self.fields,
+            Div(
+                _submit(gettext(self.button), self.button_class),
+                self.cancel_link(request_obj),
+                css_class="d-flex flex-wrap gap-2 align-items-center",
+            ),
+        )
 
 
 class DossierForm(forms.Form):
@@ -372,7 +427,9 @@ class DossierForm(forms.Form):
         help_text=_("Population concernée, échéances, enjeux pour le territoire."),
     )
 
-    def __init__(self, *args, candidates: QuerySet[Request], action: str, **kwargs):
+    def __init__(
+        self, *args, candidates: QuerySet[Request], action: str, cancel_url: str, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         field = self.fields["requests"]
         field.queryset = candidates.select_related("commune")
@@ -390,9 +447,7 @@ class DossierForm(forms.Form):
                 _submit(gettext("Créer le dossier")),
                 HTML(
                     format_html(
-                        '<a class="btn btn-link" href="{}">{}</a>',
-                        reverse("requests_relay:list"),
-                        gettext("Annuler"),
+                        '<a class="btn btn-link" href="{}">{}</a>', cancel_url, gettext("Annuler")
                     )
                 ),
                 css_class="d-flex gap-2 align-items-center",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("relais/<int:pk>/relancer/", views.relay_retry, name="relay_retry"),
     path("<str:reference>/", views.request_detail, name="detail"),
     path("<str:reference>/messages/", views.message_add, name="message_add"),
+    path("<str:reference>/notes/", views.note_add, name="note_add"),
     path(
         "<str:reference>/pieces-jointes/<int:pk>/",
         views.attachment_download,

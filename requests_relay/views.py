@@ -9,17 +9,18 @@ ValidationError of a service goes back on the form, re-rendered with what the us
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from communes.selectors import communes_visible_to
 
@@ -30,6 +31,7 @@ from .forms import (
     DossierForm,
     InboxFilterForm,
     MessageForm,
+    NoteForm,
     RelayRequestForm,
     RequestForm,
     ResolveForm,
@@ -70,6 +72,11 @@ def referent_required(view):
     return wrapper
 
 
+def _can_relay(obj) -> bool:
+    """Open, in no dossier, and not waiting for the commune's answer (the services' rule)."""
+    return obj.is_open and obj.dossier_id is None and obj.status != Status.WAITING_COMMUNE
+
+
 def _age_in_days(moment) -> int:
     return (timezone.localdate() - timezone.localtime(moment).date()).days
 
@@ -91,7 +98,7 @@ def request_list(request):
             {
                 "page_obj": page_obj,
                 "requests": page_obj.object_list,
-                "several_communes": communes_visible_to(user).count() > 1,
+                "commune_count": communes_visible_to(user).count(),
                 "query_string": "",
             },
         )
@@ -104,7 +111,7 @@ def request_list(request):
     rows = list(page_obj.object_list)
     for row in rows:
         row.age_days = _age_in_days(row.created_at)
-        row.selectable = user.is_referent and row.is_open and row.dossier_id is None
+        row.selectable = user.is_referent and _can_relay(row)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -112,6 +119,8 @@ def request_list(request):
         "requests_relay/request_inbox.html",
         {
             "form": form,
+            # The consolidation form carries the filters, so that it can come back to them.
+            "filter_params": _inbox_params(request.GET),
             "page_obj": page_obj,
             "requests": rows,
             "is_filtered": form.is_filtered if form.is_bound else False,
@@ -122,6 +131,21 @@ def request_list(request):
             ).count(),
         },
     )
+
+
+def _inbox_params(query) -> list[tuple[str, str]]:
+    """The inbox's filters and page in a query string (as sent, empty ones too), nothing else."""
+    keys = [*InboxFilterForm.base_fields, "page"]
+    return [(key, value) for key in keys for value in query.getlist(key)]
+
+
+def _inbox_url(query) -> str:
+    """The inbox as the referent left it: same filters, same page."""
+    params = QueryDict(mutable=True)
+    for key, value in _inbox_params(query):
+        params.appendlist(key, value)
+    url = reverse("requests_relay:list")
+    return f"{url}?{params.urlencode()}" if params else url
 
 
 # --- the agent's submission ----------------------------------------------------------------
@@ -203,13 +227,12 @@ def _render_detail(request, obj, *, status=200, **bound_forms):
     if user.is_referent:
         triage = obj.is_open and obj.dossier_id is None
         context["can_triage"] = triage
+        context["can_relay"] = _can_relay(obj)
+        context["note_form"] = bound_forms.get("note_form") or NoteForm(user=user, request_obj=obj)
         blank_forms = {
             "assign_form": lambda: AssignForm(user=user, request_obj=obj),
             "ask_form": lambda: AskInformationForm(request_obj=obj),
             "resolve_form": lambda: ResolveForm(request_obj=obj),
-            "relay_form": lambda: RelayRequestForm(
-                request_obj=obj, initial={"summary": obj.description}
-            ),
         }
         for name, blank in blank_forms.items():
             offered = triage or (name == "assign_form" and obj.status not in CLOSED_STATUSES)
@@ -249,30 +272,54 @@ def attachment_download(request, reference, pk):
 @require_POST
 @login_required
 def message_add(request, reference):
+    """A message to the other side: the commune's to the referent, the referent's to the commune.
+
+    Never an internal note: that is `note_add`, another form with its own button.
+    """
     user = request.user
     obj = _visible_request(user, reference)
     form = MessageForm(request.POST, request.FILES, user=user, request_obj=obj)
     if form.is_valid():
-        internal = bool(form.cleaned_data.get("internal"))
         try:
             services.request_message_add(
                 request=obj,
                 author=user,
                 body=form.cleaned_data["body"],
-                internal=internal,
+                internal=False,
                 files=form.cleaned_data["attachments"],
             )
         except ValidationError as exc:
             add_service_error(form, exc, field="attachments")
         else:
-            if internal:
-                messages.success(request, _("Note interne ajoutée."))
-            elif user.is_referent:
+            if user.is_referent:
                 messages.success(request, _("Message envoyé à la commune."))
             else:
                 messages.success(request, _("Message envoyé au référent."))
             return redirect("requests_relay:detail", reference=obj.reference)
     return _render_detail(request, obj, message_form=form)
+
+
+@require_POST
+@login_required
+def note_add(request, reference):
+    """The referent's internal note: in the thread for the referents, never for the commune."""
+    obj = _referent_request(request, reference)
+    form = NoteForm(request.POST, request.FILES, user=request.user, request_obj=obj)
+    if form.is_valid():
+        try:
+            services.request_message_add(
+                request=obj,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                internal=True,
+                files=form.cleaned_data["attachments"],
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc, field="attachments")
+        else:
+            messages.success(request, _("Note interne ajoutée : la commune ne la voit pas."))
+            return redirect("requests_relay:detail", reference=obj.reference)
+    return _render_detail(request, obj, note_form=form)
 
 
 def _referent_request(request, reference):
@@ -344,29 +391,56 @@ def request_resolve(request, reference):
     return _render_detail(request, obj, resolve_form=form)
 
 
-@require_POST
+def _relay_recap(requests) -> dict:
+    """Who hears of a relay: the syndicat mixte, and the agent behind each request."""
+    return {
+        "syndicat_email": settings.SYNDICAT_EMAIL,
+        "syndicat_webhook": bool(settings.SYNDICAT_WEBHOOK_URL),
+        "recap_requests": requests,
+    }
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def request_relay(request, reference):
+    """Relay one request: a confirmation page (GET) recaps what goes to whom; POST relays."""
     obj = _referent_request(request, reference)
-    form = RelayRequestForm(request.POST, request_obj=obj)
-    if form.is_valid():
-        try:
-            dossier = services.request_relay(
-                request=obj,
-                by=request.user,
-                summary=form.cleaned_data["summary"],
-                arguments=form.cleaned_data["arguments"],
+    if request.method == "POST":
+        form = RelayRequestForm(request.POST, request_obj=obj)
+        if form.is_valid():
+            try:
+                dossier = services.request_relay(
+                    request=obj,
+                    by=request.user,
+                    summary=form.cleaned_data["summary"],
+                    arguments=form.cleaned_data["arguments"],
+                )
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Demande transmise au syndicat mixte dans le dossier %(ref)s.")
+                    % {"ref": dossier.reference},
+                )
+                return redirect("requests_relay:dossier_detail", reference=dossier.reference)
+    elif not _can_relay(obj):
+        messages.warning(
+            request,
+            _(
+                "La demande %(ref)s ne peut pas être transmise maintenant : elle est close, "
+                "déjà dans un dossier ou en attente de la réponse de la commune."
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Demande transmise au syndicat mixte dans le dossier %(ref)s.")
-                % {"ref": dossier.reference},
-            )
-            return redirect("requests_relay:dossier_detail", reference=dossier.reference)
-    return _render_detail(request, obj, relay_form=form)
+            % {"ref": obj.reference},
+        )
+        return redirect("requests_relay:detail", reference=obj.reference)
+    else:
+        form = RelayRequestForm(request_obj=obj, initial={"summary": obj.description})
+    return render(
+        request,
+        "requests_relay/request_relay_confirm.html",
+        {"object": obj, "form": form, **_relay_recap([obj])},
+    )
 
 
 # --- dossiers ------------------------------------------------------------------------------
@@ -402,14 +476,19 @@ def dossier_create(request):
     candidates = requests_visible_to(user).filter(
         pk__in=selected, status__in=OPEN_STATUSES, dossier__isnull=True
     )
+    inbox_url = _inbox_url(request.GET)
     if not candidates.exists():
-        messages.warning(
-            request, _("Cochez dans la liste les demandes ouvertes à regrouper en dossier.")
+        messages.error(
+            request,
+            _(
+                "Aucune demande n'est cochée : cochez dans la liste les demandes ouvertes "
+                "à regrouper, puis « Regrouper en dossier »."
+            ),
         )
-        return redirect("requests_relay:list")
+        return redirect(inbox_url)
     action = f"{reverse('requests_relay:dossier_create')}?{request.GET.urlencode()}"
     if request.method == "POST":
-        form = DossierForm(request.POST, candidates=candidates, action=action)
+        form = DossierForm(request.POST, candidates=candidates, action=action, cancel_url=inbox_url)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -434,6 +513,7 @@ def dossier_create(request):
         form = DossierForm(
             candidates=candidates,
             action=action,
+            cancel_url=inbox_url,
             initial={"requests": list(candidates), "title": first.subject},
         )
     return render(
@@ -472,10 +552,23 @@ def dossier_detail(request, reference):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @referent_required
 def dossier_relay(request, reference):
+    """Relay a dossier: a confirmation page (GET) recaps what goes to whom; POST relays."""
     dossier = _visible_dossier(request.user, reference)
+    if request.method != "POST":
+        if dossier.status != Status.IN_PROGRESS:
+            messages.info(request, _("Ce dossier a déjà été transmis au syndicat mixte."))
+            return redirect("requests_relay:dossier_detail", reference=dossier.reference)
+        requests = dossier.requests.select_related("commune", "submitted_by").order_by(
+            "commune__name", "created_at"
+        )
+        return render(
+            request,
+            "requests_relay/dossier_relay_confirm.html",
+            {"dossier": dossier, **_relay_recap(requests)},
+        )
     try:
         services.dossier_relay(dossier=dossier, by=request.user)
     except ValidationError as exc:

@@ -1,4 +1,5 @@
-from django.urls import path
+from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -6,5 +7,8 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("space/", views.agent_home, name="agent_home"),
+    path("espace/", views.agent_home, name="agent_home"),
+    # Former English addresses, still in e-mails already sent and in bookmarks.
+    path("space/", RedirectView.as_view(pattern_name="dashboard:agent_home", permanent=True)),
+    re_path(r"^requests/(?P<rest>.*)$", views.former_requests_address),
 ]

@@ -1,7 +1,9 @@
 """Where each role lands: the referent's pages, the agent's space."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from . import selectors
 
@@ -32,3 +34,11 @@ def agent_home(request):
             "referents": list(selectors.referents_for(communes)),
         },
     )
+
+
+def former_requests_address(request, rest):
+    """/requests/… is now /demandes/…: a link of an e-mail sent before still leads there."""
+    url = reverse("requests_relay:list") + rest
+    if request.META.get("QUERY_STRING"):
+        url = f"{url}?{request.META['QUERY_STRING']}"
+    return HttpResponsePermanentRedirect(url)

@@ -125,3 +125,25 @@ def test_the_navigation_follows_the_role(client):
     client.force_login(staff)
     body = client.get(reverse("communes:list")).content.decode()
     assert f'href="{reverse("admin:index")}"' in body
+
+
+def test_the_agents_space_has_a_french_address(client):
+    assert AGENT_HOME_URL == "/espace/"
+    assert reverse("requests_relay:list") == "/demandes/"
+
+
+@pytest.mark.parametrize(
+    ("former", "current"),
+    [
+        ("/space/", "/espace/"),
+        ("/requests/", "/demandes/"),
+        ("/requests/DEM-2026-00042/", "/demandes/DEM-2026-00042/"),
+        ("/requests/?status=all&page=2", "/demandes/?status=all&page=2"),
+    ],
+)
+def test_the_former_english_addresses_lead_to_the_french_ones(client, former, current):
+    """Links of e-mails sent before the change still work."""
+    response = client.get(former)
+
+    assert response.status_code == 301
+    assert response["Location"] == current

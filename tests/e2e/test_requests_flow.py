@@ -7,6 +7,7 @@ checks every page of the requests app on the way.
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
@@ -89,7 +90,7 @@ def test_two_communes_requests_are_relayed_as_one_dossier_and_the_answer_reaches
     programme.write_bytes(b"%PDF-1.4 programme")
 
     # The agent of Hénon asks for a training, with the programme they received.
-    log_in(page, "anne.rault", "/requests/nouvelle/")
+    log_in(page, "anne.rault", "/demandes/nouvelle/")
     assert_accessible(page)
     bad = tmp_path / "installeur.exe"
     bad.write_bytes(b"MZ")
@@ -97,10 +98,17 @@ def test_two_communes_requests_are_relayed_as_one_dossier_and_the_answer_reaches
     page.get_by_label("Description").fill("Arrivée en mars, elle n'a jamais utilisé le parapheur.")
     page.get_by_label("Pièces jointes").set_input_files(bad)
     page.get_by_role("button", name="Envoyer la demande").click()
-    expect(
-        page.get_by_text("« installeur.exe » : ce type de fichier n'est pas accepté")
-    ).to_be_visible()
+    refused = "« installeur.exe » : ce type de fichier n'est pas accepté"
+    expect(page.get_by_role("group", name="Documents")).to_contain_text(refused)
     expect(page.get_by_label("Objet")).to_have_value("Former la nouvelle secrétaire au parapheur")
+    # The error summary has the focus: a screen reader announces it at once.
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_contain_text("La demande n'est pas encore envoyée.")
+    expect(summary).to_contain_text(refused)
+    summary.get_by_role("link", name="Pièces jointes").click()
+    expect(page.get_by_label("Pièces jointes")).to_be_in_viewport()
     assert_accessible(page)
     page.screenshot(path="/tmp/request_form.png", full_page=True)
 
@@ -117,13 +125,13 @@ def test_two_communes_requests_are_relayed_as_one_dossier_and_the_answer_reaches
     assert REFERENCE.fullmatch(first.reference)
     assert_accessible(page)
 
-    page.goto("/requests/")
+    page.goto("/demandes/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes demandes")
     expect(page.get_by_role("link", name=first.reference)).to_be_visible()
     assert_accessible(page)
 
     # The agent of Bréhand asks for the same.
-    log_in(page, "marc.hamon", "/requests/nouvelle/")
+    log_in(page, "marc.hamon", "/demandes/nouvelle/")
     second = submit_training_request(
         page,
         module,
@@ -132,18 +140,34 @@ def test_two_communes_requests_are_relayed_as_one_dossier_and_the_answer_reaches
     )
 
     # The referent consolidates both into one dossier and relays it.
-    log_in(page, "claire.legoff", "/requests/")
+    log_in(page, "claire.legoff", "/demandes/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Demandes des communes")
     expect(page.get_by_role("heading", name="2 demandes à traiter")).to_be_visible()
     assert_accessible(page)
     page.screenshot(path="/tmp/requests_inbox.png", full_page=True)
+
+    # « Regrouper » with nothing ticked: back to the same filtered list, with the reason.
+    page.get_by_label("Nature").select_option(label="Demande de formation")
+    page.get_by_role("button", name="Filtrer").click()
+    filtered_url = page.url
+    page.get_by_role("button", name="Regrouper en dossier").click()
+    expect(page.get_by_text("Aucune demande n'est cochée")).to_be_visible()
+    assert page.url == filtered_url
+    expect(page.get_by_label("Nature")).to_have_value("training")
 
     page.get_by_role("link", name=first.reference).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(first.subject)
     page.get_by_text("Demander des informations à la commune").click()
     assert_accessible(page)
     page.screenshot(path="/tmp/request_referent.png", full_page=True)
-    page.go_back()
+    # An internal note has its own form and its own button, apart from the reply.
+    expect(page.get_by_role("button", name="Répondre à la commune")).to_be_visible()
+    page.get_by_role("textbox", name="Note interne").fill("Le maire a déjà relancé deux fois.")
+    page.get_by_role("button", name="Ajouter une note interne").click()
+    expect(page.get_by_text("Note interne ajoutée : la commune ne la voit pas.")).to_be_visible()
+    expect(page.get_by_text("Le maire a déjà relancé deux fois.")).to_be_visible()
+    assert_accessible(page)
+    page.goto(filtered_url)
 
     page.get_by_label(f"Sélectionner {first.reference}").check()
     page.get_by_label(f"Sélectionner {second.reference}").check()
@@ -162,13 +186,25 @@ def test_two_communes_requests_are_relayed_as_one_dossier_and_the_answer_reaches
     )
     expect(page.get_by_role("link", name=second.reference)).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("button", name="Transmettre au syndicat mixte").click()
-    expect(page.get_by_text(re.compile(r"Dossier DOS-\d{4}-\d{4} transmis"))).to_be_visible()
+    page.get_by_role("link", name="Transmettre au syndicat mixte").click()
+    # A confirmation page says what goes to whom before anything is sent.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Transmettre ce dossier au syndicat mixte ?"
+    )
+    recipients = page.get_by_role("region", name="Qui est prévenu")
+    expect(recipients).to_contain_text(settings.SYNDICAT_EMAIL)
+    expect(recipients).to_contain_text("Hénon")
+    expect(recipients).to_contain_text("Bréhand")
+    assert_accessible(page)
+    page.screenshot(path="/tmp/dossier_relay_confirm.png", full_page=True)
+    assert Dossier.objects.get().relayed_at is None
+    page.get_by_role("button", name="Confirmer la transmission").click()
+    expect(page.get_by_text(re.compile(r"Dossier DOS-\d+-\d+ transmis"))).to_be_visible()
     expect(page.get_by_text("Transmis le").first).to_be_visible()
     assert_accessible(page)
     page.screenshot(path="/tmp/dossier_detail.png", full_page=True)
 
-    page.goto("/requests/dossiers/")
+    page.goto("/demandes/dossiers/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Dossiers")
     assert_accessible(page)
 
@@ -191,8 +227,9 @@ def test_two_communes_requests_are_relayed_as_one_dossier_and_the_answer_reaches
     page.get_by_role("button", name="Enregistrer la réponse").click()
     expect(page.get_by_text("Réponse enregistrée")).to_be_visible()
 
-    log_in(page, "anne.rault", f"/requests/{first.reference}/")
+    log_in(page, "anne.rault", f"/demandes/{first.reference}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(first.subject)
+    expect(page.get_by_text("Le maire a déjà relancé deux fois.")).to_have_count(0)
     expect(page.get_by_text("Réponse du syndicat mixte", exact=True)).to_be_visible()
     expect(
         page.get_by_text(
@@ -223,7 +260,7 @@ def test_the_referent_sees_a_failed_relay_and_retries_it(page, territory, assert
         last_error="HTTP 410",
     )
 
-    log_in(page, "claire.legoff", "/requests/")
+    log_in(page, "claire.legoff", "/demandes/")
     page.get_by_role("link", name="Voir les relais en échec").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Relais en échec")
     expect(page.get_by_role("cell", name="HTTP 410")).to_be_visible()

@@ -114,6 +114,7 @@ def test_agent_submits_a_request_with_an_attachment_and_gets_its_reference_by_ma
     acknowledgement = OutgoingEmail.objects.get(kind="requests.acknowledgement")
     assert acknowledgement.to == agent_a.email
     assert request.reference in acknowledgement.subject + acknowledgement.body_text
+    assert acknowledgement.subject.endswith("bien été reçue")  # a subject, not a sentence
 
     download = client.get(
         reverse("requests_relay:attachment", args=[request.reference, request.attachments.get().pk])
@@ -217,6 +218,27 @@ def test_an_agent_of_two_communes_chooses_between_them(client, commune_a, commun
 
     assert '<select name="commune"' in page
     assert "Hénon" in page and "Plédéliac" in page
+    # Nothing preselected: the first option is the empty one, and it is the one selected.
+    assert '<option value="" selected>— Choisissez la commune —</option>' in page
+    assert f'<option value="{commune_a.pk}" selected>' not in page
+
+    forgotten = client.post(reverse("requests_relay:create"), submission())
+    assert "Choisissez la commune concernée par la demande." in text_of(forgotten)
+    assert not Request.objects.exists()
+
+    client.post(reverse("requests_relay:create"), submission(commune=commune_b.pk))
+    assert Request.objects.get().commune == commune_b
+
+
+def test_the_agents_list_speaks_of_their_commune_or_their_communes(client, commune_a, commune_b):
+    client.force_login(agent_of(commune_a))
+    one = text_of(client.get(reverse("requests_relay:list")))
+    assert "Les demandes de votre commune" in one
+
+    client.force_login(agent_of(commune_a, commune_b))
+    two = text_of(client.get(reverse("requests_relay:list")))
+    assert "Les demandes de vos communes" in two
+    assert "votre commune" not in two
 
 
 def test_the_agent_lists_their_communes_requests_only(client, agent_a, agent_b):
@@ -301,19 +323,47 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, agent_a):
 # --- the thread ----------------------------------------------------------------------------
 
 
+def test_the_referent_replies_and_adds_a_note_with_two_separate_forms(client, referent, agent_a):
+    request = request_of(agent_a)
+    client.force_login(referent)
+
+    page = text_of(client.get(reverse("requests_relay:detail", args=[request.reference])))
+
+    reply_url = reverse("requests_relay:message_add", args=[request.reference])
+    note_url = reverse("requests_relay:note_add", args=[request.reference])
+    assert f'action="{reply_url}"' in page and f'action="{note_url}"' in page
+    assert ">Répondre à la commune</button>" in page
+    assert ">Ajouter une note interne</button>" in page
+    assert "Envoyer</button>" not in page
+    assert 'name="message-internal"' not in page  # no checkbox to forget
+
+    # A checkbox posted by an old page does not make a message internal any more.
+    client.post(reply_url, {"message-body": "Bonjour, c'est noté.", "message-internal": "on"})
+    assert Message.objects.get().internal is False
+
+    empty = client.post(note_url, {"note-body": " "})
+    body = text_of(empty)
+    assert "La note n'est pas ajoutée." in body
+    assert "data-error-summary" in body
+    assert Message.objects.count() == 1
+
+
 def test_internal_notes_and_their_files_never_reach_the_agent(client, referent, agent_a):
     request = request_of(agent_a)
-    url = reverse("requests_relay:message_add", args=[request.reference])
     client.force_login(referent)
-    client.post(
-        url,
+    noted = client.post(
+        reverse("requests_relay:note_add", args=[request.reference]),
         {
-            "message-body": "Le maire a déjà relancé le président deux fois.",
-            "message-internal": "on",
-            "message-attachments": [pdf("note-interne.pdf")],
+            "note-body": "Le maire a déjà relancé le président deux fois.",
+            "note-attachments": [pdf("note-interne.pdf")],
         },
+        follow=True,
     )
-    client.post(url, {"message-body": "Je regarde votre circuit de validation cet après-midi."})
+    assert "Note interne ajoutée : la commune ne la voit pas." in text_of(noted)
+    client.post(
+        reverse("requests_relay:message_add", args=[request.reference]),
+        {"message-body": "Je regarde votre circuit de validation cet après-midi."},
+    )
     referent_page = text_of(client.get(reverse("requests_relay:detail", args=[request.reference])))
     assert "Le maire a déjà relancé le président deux fois." in referent_page
     assert "Note interne" in referent_page
@@ -329,6 +379,12 @@ def test_internal_notes_and_their_files_never_reach_the_agent(client, referent, 
     assert client.get(download).status_code == 404
     # The agent hears of the public message only.
     assert OutgoingEmail.objects.filter(kind="requests.message", to=agent_a.email).count() == 1
+    # Nor can an agent write a note.
+    refused = client.post(
+        reverse("requests_relay:note_add", args=[request.reference]), {"note-body": "Test"}
+    )
+    assert refused.status_code == 404
+    assert Message.objects.filter(internal=True).count() == 1
 
 
 def test_the_agent_answers_a_question_and_the_request_is_back_with_the_referent(
@@ -354,6 +410,7 @@ def test_the_agent_answers_a_question_and_the_request_is_back_with_the_referent(
         reverse("requests_relay:message_add", args=[request.reference]), {"message-body": " "}
     )
     assert "Ce champ est obligatoire." in text_of(empty)
+    assert 'role="alert" tabindex="-1" data-error-summary' in text_of(empty)
 
     client.post(
         reverse("requests_relay:message_add", args=[request.reference]),
@@ -453,6 +510,28 @@ def test_the_inbox_lists_open_requests_oldest_first_and_filters_them(
     assert "Demandes des communes" in page
 
 
+def test_regrouping_nothing_comes_back_to_the_filtered_list_with_an_error(
+    client, referent, agent_a, commune_a
+):
+    request_of(agent_a, category="setup")
+    client.force_login(referent)
+    filters = f"commune={commune_a.pk}&category=setup&status=all"
+
+    inbox = text_of(client.get(reverse("requests_relay:list") + "?" + filters))
+    # The consolidation form carries the filters.
+    assert f'<input type="hidden" name="commune" value="{commune_a.pk}">' in inbox
+    assert '<input type="hidden" name="category" value="setup">' in inbox
+
+    response = client.get(reverse("requests_relay:dossier_create") + "?" + filters)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("requests_relay:list") + "?" + filters
+    page = text_of(client.get(response["Location"]))
+    assert "Aucune demande n'est cochée" in page
+    assert 'class="alert alert-danger"' in page
+    assert not Dossier.objects.exists()
+
+
 # --- dossiers and relays ---------------------------------------------------------------------
 
 
@@ -495,9 +574,19 @@ def test_two_communes_requests_are_consolidated_into_a_dossier_and_relayed(
     assert "Formation au parapheur pour deux communes" in body
     assert "Transmettre au syndicat mixte" in body
 
-    response = client.post(
-        reverse("requests_relay:dossier_relay", args=[dossier.reference]), follow=True
-    )
+    # The dossier's page leads to a confirmation page: what is sent, and to whom.
+    relay_url = reverse("requests_relay:dossier_relay", args=[dossier.reference])
+    assert f'href="{relay_url}"' in body
+    confirmation = text_of(client.get(relay_url))
+    assert "Transmettre ce dossier au syndicat mixte ?" in confirmation
+    assert settings.SYNDICAT_EMAIL in confirmation
+    assert agent_a.email in confirmation and agent_b.email in confirmation
+    assert "Deux secrétaires de mairie arrivées en 2026" in confirmation
+    assert ">Confirmer la transmission</button>" in confirmation
+    assert Dossier.objects.get().status == Status.IN_PROGRESS  # nothing sent yet
+    assert not OutgoingEmail.objects.filter(kind="requests.relayed").exists()
+
+    response = client.post(relay_url, follow=True)
 
     body = text_of(response)
     assert "Transmis le" in body
@@ -514,6 +603,8 @@ def test_two_communes_requests_are_consolidated_into_a_dossier_and_relayed(
     )
     assert "Ce dossier a déjà été transmis au syndicat mixte." in text_of(again)
     assert Relay.objects.count() == 1
+    # Its confirmation page is no longer offered.
+    assert client.get(relay_url).status_code == 302
 
     dossiers = text_of(client.get(reverse("requests_relay:dossier_list")))
     assert dossier.reference in dossiers
@@ -535,12 +626,26 @@ def test_requests_of_different_natures_are_not_consolidated(client, referent, ag
     assert not Dossier.objects.exists()
 
 
-def test_a_single_request_is_relayed_from_its_page(client, referent, agent_a):
+def test_a_single_request_is_relayed_after_a_confirmation_page(client, settings, referent, agent_a):
     request = request_of(agent_a)
     client.force_login(referent)
+    relay_url = reverse("requests_relay:relay", args=[request.reference])
+
+    page = text_of(client.get(reverse("requests_relay:detail", args=[request.reference])))
+    assert f'href="{relay_url}"' in page
+    confirmation = text_of(client.get(relay_url))
+    assert "Transmettre cette demande au syndicat mixte ?" in confirmation
+    assert settings.SYNDICAT_EMAIL in confirmation
+    assert agent_a.email in confirmation
+    assert ">Confirmer la transmission</button>" in confirmation
+    assert not Dossier.objects.exists()
+
+    empty = text_of(client.post(relay_url, {"relay-summary": ""}))
+    assert "La demande n'est pas transmise." in empty
+    assert not Dossier.objects.exists()
 
     response = client.post(
-        reverse("requests_relay:relay", args=[request.reference]),
+        relay_url,
         {"relay-summary": "Anomalie du parapheur à corriger par l'éditeur."},
         follow=True,
     )
@@ -552,6 +657,25 @@ def test_a_single_request_is_relayed_from_its_page(client, referent, agent_a):
     request.refresh_from_db()
     assert request.status == Status.RELAYED
     assert request.dossier == dossier
+    assert client.get(relay_url).status_code == 302  # nothing left to confirm
+
+
+def test_a_request_waiting_for_the_commune_is_neither_relayed_nor_regrouped(
+    client, referent, agent_a
+):
+    request = request_of(agent_a)
+    client.force_login(referent)
+    client.post(
+        reverse("requests_relay:ask_information", args=[request.reference]),
+        {"ask-body": "Quel navigateur ?"},
+    )
+
+    page = text_of(client.get(reverse("requests_relay:detail", args=[request.reference])))
+    assert reverse("requests_relay:relay", args=[request.reference]) not in page
+    assert "quand la commune aura répondu" in page
+    inbox = text_of(client.get(reverse("requests_relay:list")))
+    assert f'value="{request.pk}"' not in inbox
+    assert client.get(reverse("requests_relay:relay", args=[request.reference])).status_code == 302
 
 
 def test_a_referent_cannot_open_another_epcis_dossier(client, referent, agent_a):
@@ -564,6 +688,10 @@ def test_a_referent_cannot_open_another_epcis_dossier(client, referent, agent_a)
     assert client.get(url).status_code == 404
     relay = client.post(reverse("requests_relay:dossier_relay", args=[dossier.reference]))
     assert relay.status_code == 404
+    assert (
+        client.get(reverse("requests_relay:dossier_relay", args=[dossier.reference])).status_code
+        == 404
+    )
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_PROGRESS
 
