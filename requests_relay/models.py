@@ -210,6 +210,10 @@ class Request(TimeStampedModel):
     def is_open(self):
         return self.status in OPEN_STATUSES
 
+    def attachments_for_syndicat(self):
+        """What the syndicat mixte may see: not the files of the EPCI's internal notes."""
+        return self.attachments.exclude(message__internal=True)
+
 
 class Message(TimeStampedModel):
     """The thread between the commune and the referent; internal notes stay with the EPCI."""

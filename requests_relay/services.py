@@ -363,7 +363,9 @@ def dossier_create(
 
 def dossier_payload(dossier: Dossier) -> dict:
     """What the syndicat mixte receives: the dossier and every request in it."""
-    requests = dossier.requests.select_related("commune", "submitted_by", "service")
+    requests = dossier.requests.select_related(
+        "commune", "submitted_by", "service"
+    ).prefetch_related("attachments__message")
     return {
         "type": "dossier.relayed",
         "dossier": {
@@ -384,7 +386,7 @@ def dossier_payload(dossier: Dossier) -> dict:
                     "description": r.description,
                     "urgency": r.urgency,
                     "submitted_at": r.created_at.isoformat(),
-                    "attachments": [a.filename for a in r.attachments.all()],
+                    "attachments": [a.filename for a in r.attachments_for_syndicat()],
                 }
                 for r in requests
             ],

@@ -1,6 +1,7 @@
 """Test settings: the real services (PostgreSQL, Redis) instead of the embedded default."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -14,3 +15,6 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Serve static files from the finders, as in development: the suite never runs collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Uploaded files of the tests go to a throw-away folder, never into the working tree.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")

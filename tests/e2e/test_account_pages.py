@@ -61,7 +61,7 @@ def test_a_locked_out_agent_resets_their_password_and_logs_in(page, live_server,
 
     page.get_by_role("link", name="Se connecter").click()
     log_in(page, agent.username, "un-mot-de-passe-tout-neuf")
-    expect(page).to_have_url(re.compile(r"/space/$"))
+    expect(page).to_have_url(re.compile(r"/espace/$"))
 
 
 def test_a_spent_magic_link_explains_itself(page, live_server, assert_accessible):

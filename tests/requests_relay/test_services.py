@@ -357,3 +357,13 @@ def test_a_new_message_is_the_requests_latest_activity(agent_a, referent):
         request_message_add(request=request, author=referent, body="Je regarde.")
         request.refresh_from_db()
         assert request.updated_at == timezone.now()
+
+
+def test_files_of_internal_notes_are_not_sent_to_the_syndicat(agent_a, referent, receiver):
+    pdf = SimpleUploadedFile("demande.pdf", b"%PDF-1.4 a", content_type="application/pdf")
+    request = request_of(agent_a, files=[pdf])
+    note = SimpleUploadedFile("notes-epci.pdf", b"%PDF-1.4 b", content_type="application/pdf")
+    request_message_add(request=request, author=referent, body="n", internal=True, files=[note])
+    request_relay(request=request, by=referent, summary="s")
+    [sent] = Relay.objects.get().payload["dossier"]["requests"]
+    assert sent["attachments"] == ["demande.pdf"]
