@@ -1,16 +1,35 @@
-"""The syndicat mixte's side of the relay: the dossiers inbox, answers, relay logs."""
+"""The syndicat mixte's side of the relay: the dossiers inbox, answers, relay logs.
+
+The officer reads what the communes sent (requests, attachments, the thread with the referent)
+but never the EPCI's internal notes, nor the files attached to them. Dossiers and requests are
+read-only here: the one thing the syndicat mixte writes is its answer.
+"""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from .models import Dossier, InboundCall, Relay, RelayAttempt, Request, Status
+from .models import (
+    Attachment,
+    Dossier,
+    DossierStatus,
+    InboundCall,
+    Message,
+    Relay,
+    RelayAttempt,
+    Request,
+    Status,
+)
 from .services import ANSWER_ACTIONS, dossier_apply_answer, relay_retry
 
 ACTION_LABELS = {
@@ -19,11 +38,84 @@ ACTION_LABELS = {
     "resolve": _("Résoudre"),
     "refuse": _("Refuser"),
 }
+ACTIONS_NEEDING_A_MESSAGE = ("answer", "refuse")
+
+# What the officer reads after answering: what was done, and to how many communes.
+ANSWER_DONE = {
+    "acknowledge": lambda n: ngettext(
+        "Dossier %(ref)s : prise en compte annoncée à %(n)d commune.",
+        "Dossier %(ref)s : prise en compte annoncée à %(n)d communes.",
+        n,
+    ),
+    "answer": lambda n: ngettext(
+        "Dossier %(ref)s : réponse enregistrée et envoyée à %(n)d commune.",
+        "Dossier %(ref)s : réponse enregistrée et envoyée à %(n)d communes.",
+        n,
+    ),
+    "resolve": lambda n: ngettext(
+        "Dossier %(ref)s : marqué résolu, %(n)d commune prévenue.",
+        "Dossier %(ref)s : marqué résolu, %(n)d communes prévenues.",
+        n,
+    ),
+    "refuse": lambda n: ngettext(
+        "Dossier %(ref)s : refus envoyé à %(n)d commune.",
+        "Dossier %(ref)s : refus envoyé à %(n)d communes.",
+        n,
+    ),
+}
+
+# Dossiers waiting for the syndicat mixte: relayed, or acknowledged and not yet answered.
+AWAITING_SYNDICAT = (DossierStatus.RELAYED, DossierStatus.ACKNOWLEDGED)
+ANSWERABLE = (DossierStatus.RELAYED, DossierStatus.ACKNOWLEDGED, DossierStatus.ANSWERED)
+
+# A read-only page: no "Enregistrer" buttons, no delete link; the "Fermer" link remains.
+READ_ONLY_PAGE = {
+    "show_save": False,
+    "show_save_and_continue": False,
+    "show_save_and_add_another": False,
+    "show_delete": False,
+}
+
+
+def person_display(user):
+    """A person as the syndicat mixte knows them: full name and e-mail, not a login."""
+    if user is None:
+        return "—"
+    name = user.get_full_name() or user.username
+    if not user.email:
+        return name
+    return format_html('{} (<a href="mailto:{}">{}</a>)', name, user.email, user.email)
+
+
+def shared_attachments():
+    """Files the commune sent: with the request or a message, never with an internal note."""
+    return Attachment.objects.filter(Q(message__isnull=True) | Q(message__internal=False))
+
+
+def requests_for_syndicat(requests):
+    """Requests with what the syndicat mixte may read of them, fetched in a fixed few queries."""
+    return requests.select_related("commune", "submitted_by").prefetch_related(
+        Prefetch(
+            "attachments",
+            queryset=Attachment.objects.filter(message__isnull=True),
+            to_attr="submitted_attachments",
+        ),
+        Prefetch(
+            "messages",
+            queryset=Message.objects.filter(internal=False)
+            .select_related("author")
+            .prefetch_related("attachments"),
+            to_attr="shared_messages",
+        ),
+    )
 
 
 class AnswerForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Réponse"), choices=[(code, ACTION_LABELS[code]) for code in ANSWER_ACTIONS]
+        label=_("Réponse"),
+        choices=[("", _("— Choisissez —"))]
+        + [(code, ACTION_LABELS[code]) for code in ANSWER_ACTIONS],
+        error_messages={"required": _("Choisissez la réponse à donner au dossier.")},
     )
     message = forms.CharField(
         label=_("Message aux communes"),
@@ -32,17 +124,28 @@ class AnswerForm(forms.Form):
         help_text=_("Obligatoire pour une réponse ou un refus ; envoyé à chaque commune."),
     )
 
+    def clean(self):
+        data = super().clean()
+        if data.get("action") in ACTIONS_NEEDING_A_MESSAGE and not data.get("message", "").strip():
+            self.add_error("message", _("Une réponse ou un refus s'accompagne d'un message."))
+        return data
 
-class RequestInline(admin.TabularInline):
-    model = Request
-    fields = ("reference", "commune", "subject", "urgency", "status", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
+class AwaitingSyndicatFilter(admin.SimpleListFilter):
+    """The officer's inbox: what waits for the syndicat mixte, counted in the link."""
+
+    title = _("file du syndicat mixte")
+    parameter_name = "a_traiter"
+    template = "admin/requests_relay/dossier/awaiting_filter.html"
+
+    def lookups(self, request, model_admin):
+        waiting = model_admin.get_queryset(request).filter(status__in=AWAITING_SYNDICAT).count()
+        return [("oui", _("À traiter (%(n)d)") % {"n": waiting})]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.filter(status__in=AWAITING_SYNDICAT)
+        return queryset
 
 
 class RelayInline(admin.TabularInline):
@@ -59,37 +162,40 @@ class RelayInline(admin.TabularInline):
 
 @admin.register(Dossier)
 class DossierAdmin(admin.ModelAdmin):
+    # Secondary columns (nature, service) are in the filters and on the dossier's page.
     list_display = (
-        "reference",
-        "epci",
-        "title",
-        "category",
-        "service",
+        "reference_display",
+        "short_title",
+        "epci_name",
         "status",
         "request_count",
         "relayed_at",
     )
-    list_filter = ("status", "category", "service", "training_module", "relayed_at")
-    search_fields = ("reference", "title", "epci__name", "epci__siren", "requests__reference")
-    list_select_related = ("epci", "service")
-    date_hierarchy = "relayed_at"
-    readonly_fields = (
-        "reference",
-        "epci",
+    list_display_links = ("reference_display", "short_title")
+    list_filter = (
+        AwaitingSyndicatFilter,
+        "status",
         "category",
         "service",
         "training_module",
-        "title",
-        "summary",
-        "arguments",
-        "status",
-        "created_by",
-        "created_at",
         "relayed_at",
-        "answered_at",
-        "answer",
     )
-    inlines = [RequestInline, RelayInline]
+    search_fields = ("reference", "title", "epci__name", "epci__siren", "requests__reference")
+    list_select_related = ("epci",)
+    date_hierarchy = "relayed_at"
+    fieldsets = [
+        (None, {"fields": ["reference", "epci", "title", "status"]}),
+        (
+            _("Objet du dossier"),
+            {"fields": ["category", "service", "training_module", "summary", "arguments"]},
+        ),
+        (
+            _("Suivi"),
+            {"fields": ["created_by_display", "created_at", "relayed_at", "answered_at", "answer"]},
+        ),
+    ]
+    readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
+    inlines = [RelayInline]
     actions = ["acknowledge", "resolve"]
     change_form_template = "admin/requests_relay/dossier/change_form.html"
 
@@ -101,15 +207,65 @@ class DossierAdmin(admin.ModelAdmin):
             .annotate(_request_count=Count("requests"))
         )
 
+    @admin.display(description=_("référence"), ordering="reference")
+    def reference_display(self, obj):
+        return format_html('<span class="nowrap">{}</span>', obj.reference)
+
+    @admin.display(description=_("intitulé"), ordering="title")
+    def short_title(self, obj):
+        return Truncator(obj.title).chars(60)
+
+    @admin.display(description=_("EPCI"), ordering="epci__name")
+    def epci_name(self, obj):
+        # Text, not the related object: the admin never wraps a foreign key's column.
+        return obj.epci.name
+
     @admin.display(description=_("demandes"), ordering="_request_count")
     def request_count(self, obj):
         return obj._request_count
+
+    @admin.display(description=_("créé par"))
+    def created_by_display(self, obj):
+        return person_display(obj.created_by)
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    # Pages
+
+    def changelist_view(self, request, extra_context=None):
+        waiting = self.get_queryset(request).filter(status__in=AWAITING_SYNDICAT).count()
+        context = {
+            "title": _("Dossiers transmis par les EPCI"),
+            "subtitle": ngettext("%(n)d dossier à traiter", "%(n)d dossiers à traiter", waiting)
+            % {"n": waiting},
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**READ_ONLY_PAGE, **(extra_context or {})}
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                {
+                    "title": _("Dossier %(ref)s") % {"ref": obj.reference},
+                    "subtitle": obj.title,
+                    "dossier_requests": requests_for_syndicat(obj.requests.all()),
+                    "has_relays": obj.relays.exists(),
+                    "can_answer": obj.status in ANSWERABLE
+                    and self.has_change_permission(request, obj),
+                }
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # The answer
 
     def get_urls(self):
         return [
@@ -124,31 +280,40 @@ class DossierAdmin(admin.ModelAdmin):
     def answer_view(self, request, pk):
         dossier = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, dossier):
-            return redirect("admin:index")
+            raise PermissionDenied
         form = AnswerForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            action = form.cleaned_data["action"]
             try:
                 dossier_apply_answer(
                     dossier=dossier,
-                    action=form.cleaned_data["action"],
+                    action=action,
                     message=form.cleaned_data["message"],
                     author=request.user,
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                communes = dossier.requests.values("commune").distinct().count()
                 self.message_user(
                     request,
-                    _("Réponse enregistrée ; les communes du dossier sont prévenues."),
+                    ANSWER_DONE[action](communes) % {"ref": dossier.reference, "n": communes},
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:requests_relay_dossier_change", args=[pk]))
+        adminform = helpers.AdminForm(
+            form, [(None, {"fields": list(form.fields)})], {}, model_admin=self
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": dossier,
+            "adminform": adminform,
             "form": form,
+            "errors": helpers.AdminErrorList(form, []),
+            "dossier_requests": dossier.requests.select_related("commune"),
             "title": _("Répondre au dossier %(ref)s") % {"ref": dossier.reference},
+            "subtitle": dossier.title,
         }
         return TemplateResponse(request, "admin/requests_relay/dossier/answer.html", context)
 
@@ -181,23 +346,15 @@ class DossierAdmin(admin.ModelAdmin):
 
 @admin.register(Request)
 class RequestAdmin(admin.ModelAdmin):
-    list_display = (
-        "reference",
-        "commune",
-        "category",
-        "subject",
-        "urgency",
-        "status",
-        "created_at",
-    )
+    list_display = ("reference", "commune", "short_subject", "urgency", "status", "created_at")
     list_filter = ("status", "category", "urgency", "service")
     search_fields = ("reference", "subject", "commune__name", "commune__insee_code")
     list_select_related = ("commune",)
     date_hierarchy = "created_at"
-    readonly_fields = (
+    fields = (
         "reference",
         "commune",
-        "submitted_by",
+        "submitter_display",
         "category",
         "service",
         "training_module",
@@ -206,17 +363,80 @@ class RequestAdmin(admin.ModelAdmin):
         "urgency",
         "status",
         "status_changed_at",
-        "assigned_to",
+        "assigned_to_display",
         "dossier",
         "created_at",
     )
-    exclude = ()
+    readonly_fields = fields
+    change_form_template = "admin/requests_relay/request/change_form.html"
+
+    @admin.display(description=_("objet"), ordering="subject")
+    def short_subject(self, obj):
+        return Truncator(obj.subject).chars(60)
+
+    @admin.display(description=_("déposée par"))
+    def submitter_display(self, obj):
+        return person_display(obj.submitted_by)
+
+    @admin.display(description=_("suivie par"))
+    def assigned_to_display(self, obj):
+        return person_display(obj.assigned_to)
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**READ_ONLY_PAGE, **(extra_context or {})}
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                {
+                    "title": _("Demande %(ref)s") % {"ref": obj.reference},
+                    "subtitle": obj.subject,
+                    "shared": requests_for_syndicat(Request.objects.filter(pk=obj.pk)).get(),
+                }
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # Attachments: streamed to staff who may see the request, always as a download.
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:request_id>/attachments/<int:attachment_id>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="requests_relay_attachment_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attachment_view(self, request, request_id, attachment_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        attachment = get_object_or_404(
+            shared_attachments().filter(request__in=self.get_queryset(request)),
+            pk=attachment_id,
+            request_id=request_id,
+        )
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404(gettext("Ce fichier n'est plus disponible.")) from exc
+        # Never rendered in the admin's origin: an HTML or SVG file must not run here.
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=attachment.filename,
+            content_type=attachment.content_type or "application/octet-stream",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class RelayAttemptInline(admin.TabularInline):
@@ -270,6 +490,11 @@ class RelayAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**READ_ONLY_PAGE, **(extra_context or {})}
+        )
+
     @admin.action(description=_("Relancer les relais en échec"))
     def retry(self, request, queryset):
         done = 0
@@ -291,3 +516,8 @@ class InboundCallAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**READ_ONLY_PAGE, **(extra_context or {})}
+        )
