@@ -4,6 +4,7 @@ Messages are written by the portal only (no add, no change); a superuser may del
 Resending needs the permission outbox.resend_outgoingemail.
 """
 
+import re
 import uuid
 
 from django.contrib import admin, messages
@@ -15,8 +16,9 @@ from django.template.defaultfilters import filesizeformat
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,40 @@ from .services import email_requeue, email_resend, message_id_header
 
 Status = OutgoingEmail.Status
 
+# What caused a message, as the officer reads it; a kind not listed shows its code.
+KIND_LABELS = {
+    "accounts.magic_link": _("Lien de connexion"),
+    "accounts.password_reset": _("Mot de passe oublié"),
+    "requests.acknowledgement": _("Demande reçue (à l'agent)"),
+    "requests.new_for_referent": _("Nouvelle demande (au référent)"),
+    "requests.message_for_referent": _("Message d'une commune (au référent)"),
+    "requests.message": _("Message du référent (à l'agent)"),
+    "requests.information_needed": _("Informations demandées (à l'agent)"),
+    "requests.resolved": _("Réponse du référent (à l'agent)"),
+    "requests.relayed": _("Demande transmise (à l'agent)"),
+    "requests.dossier_relayed": _("Dossier transmis (au syndicat mixte)"),
+    "requests.syndicat_acknowledge": _("Prise en compte du syndicat (à l'agent)"),
+    "requests.syndicat_answer": _("Réponse du syndicat (à l'agent)"),
+    "requests.syndicat_resolve": _("Résolution par le syndicat (à l'agent)"),
+    "requests.syndicat_refuse": _("Refus du syndicat (à l'agent)"),
+    "requests.dossier_acknowledge": _("Prise en compte du syndicat (au référent)"),
+    "requests.dossier_answer": _("Réponse du syndicat (au référent)"),
+    "requests.dossier_resolve": _("Résolution par le syndicat (au référent)"),
+    "requests.dossier_refuse": _("Refus du syndicat (au référent)"),
+}
+
+
+def kind_label(kind):
+    return KIND_LABELS.get(kind, kind)
+
+
+def breakable(text):
+    """Text that may wrap after "@" and "/": an address or an error in a narrow column."""
+    return format_html_join(
+        mark_safe("<wbr>"), "{}", ((part,) for part in re.split(r"(?<=[@/])", text))
+    )
+
+
 # Django admin's own icons: the status reads as a word, the icon only helps the eye.
 STATUS_ICONS = {
     Status.QUEUED: "admin/img/icon-clock.svg",
@@ -35,6 +71,22 @@ STATUS_ICONS = {
     Status.RETRY: "admin/img/icon-alert.svg",
     Status.FAILED: "admin/img/icon-no.svg",
 }
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The kinds of message sent so far, by their French label."""
+
+    title = _("nature")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = OutgoingEmail.objects.order_by().values_list("kind", flat=True).distinct()
+        return sorted(((kind, kind_label(kind)) for kind in kinds), key=lambda c: str(c[1]))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(kind=self.value())
+        return queryset
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -92,18 +144,17 @@ class DeliveryAttemptInline(_ReadOnlyInline):
 
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(admin.ModelAdmin):
+    # Fits 1280 px beside the filters: long texts are cut short, the state column carries the
+    # attempts and the error, the sending date and the language are on the message's page.
     list_display = [
-        "to",
-        "subject",
-        "kind",
-        "status_display",
-        "attempts",
-        "short_error",
-        "created_at",
-        "sent_at",
+        "to_display",
+        "short_subject",
+        "kind_display",
+        "state_column",
+        "created_display",
     ]
-    list_display_links = ["to", "subject"]
-    list_filter = ["status", "kind", ("created_at", admin.DateFieldListFilter), "language"]
+    list_display_links = ["to_display", "short_subject"]
+    list_filter = ["status", KindFilter, ("created_at", admin.DateFieldListFilter), "language"]
     search_fields = ["to", "subject"]
     search_help_text = _("Destinataire, objet ou Message-ID.")
     date_hierarchy = "created_at"
@@ -120,7 +171,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
                     "reply_to",
                     "from_email",
                     "subject",
-                    "kind",
+                    "kind_display",
                     "language",
                     "message_id_display",
                 ]
@@ -174,9 +225,38 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
             label,
         )
 
-    @admin.display(description=_("dernière erreur"))
-    def short_error(self, email):
-        return Truncator(email.last_error).chars(80)
+    @admin.display(description=_("état"), ordering="status")
+    def state_column(self, email):
+        details = []
+        if email.attempts:
+            details.append(
+                ngettext("%(n)d essai", "%(n)d essais", email.attempts) % {"n": email.attempts}
+            )
+        if email.last_error and email.status in (Status.RETRY, Status.FAILED):
+            details.append(breakable(Truncator(email.last_error).chars(60)))
+        if not details:
+            return self.status_display(email)
+        return format_html(
+            '{}<div class="help">{}</div>',
+            self.status_display(email),
+            format_html_join(" · ", "{}", ((detail,) for detail in details)),
+        )
+
+    @admin.display(description=_("destinataire"), ordering="to")
+    def to_display(self, email):
+        return breakable(email.to)
+
+    @admin.display(description=_("objet"), ordering="subject")
+    def short_subject(self, email):
+        return Truncator(email.subject).chars(50)
+
+    @admin.display(description=_("nature"), ordering="kind")
+    def kind_display(self, email):
+        return kind_label(email.kind)
+
+    @admin.display(description=_("créé le"), ordering="created_at")
+    def created_display(self, email):
+        return date_format(localtime(email.created_at), "SHORT_DATETIME_FORMAT")
 
     @admin.display(description=_("Message-ID"))
     def message_id_display(self, email):

@@ -1,5 +1,7 @@
 """The syndicat mixte's admin view of the outbox: every message, its state and its resend."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -41,6 +43,11 @@ def messages_of(response):
     return [str(m) for m in response.context["messages"]]
 
 
+def text_of(response):
+    """The page as read: addresses may carry <wbr> break hints in narrow columns."""
+    return response.content.decode().replace("<wbr>", "")
+
+
 def test_the_list_shows_every_message_with_its_state_attempts_and_error(syndicat_client):
     message(Status.SENT, to="sent@mairie.example.org", attempts=1)
     message(
@@ -51,12 +58,43 @@ def test_the_list_shows_every_message_with_its_state_attempts_and_error(syndicat
     )
     response = syndicat_client.get(CHANGELIST)
     assert response.status_code == 200
-    page = response.content.decode()
-    assert "sent@mairie.example.org" in page and "failed@mairie.example.org" in page
+    page = text_of(response)
+    assert ">sent@mairie.example.org</a>" in page and ">failed@mairie.example.org</a>" in page
     assert "Envoyé" in page and "Échec définitif" in page
-    assert "550 5.1.1 unknown user" in page
+    assert "1 essai · SMTPRecipientsRefused: 550 5.1.1 unknown user" in page
     assert "x" * 200 not in page  # the error is cut short in the list
     assert "samedi 28 novembre 2026" in page  # the subject
+
+
+def test_the_kinds_read_in_french_and_an_unknown_kind_shows_its_code(syndicat_client):
+    message(kind="requests.syndicat_answer")
+    message(kind="accounts.magic_link")
+    message(kind="meetings.something_new")
+    response = syndicat_client.get(CHANGELIST)
+    page = text_of(response)
+    filter_choices = {
+        choice["display"]
+        for spec in response.context["cl"].filter_specs
+        if spec.title == "nature"
+        for choice in spec.choices(response.context["cl"])
+    }
+    assert filter_choices == {
+        "Tout",
+        "Lien de connexion",
+        "Réponse du syndicat (à l'agent)",
+        "meetings.something_new",
+    }
+    assert ">requests.syndicat_answer<" not in page
+    assert '<td class="field-kind_display">Réponse du syndicat (à l&#x27;agent)</td>' in page
+
+    filtered = syndicat_client.get(CHANGELIST, {"kind": "requests.syndicat_answer"})
+    assert [e.kind for e in filtered.context["cl"].result_list] == ["requests.syndicat_answer"]
+
+
+def test_the_search_field_has_a_label_of_its_own(syndicat_client):
+    page = syndicat_client.get(CHANGELIST).content.decode()
+    label = re.search(r'<label for="searchbar">(.*?)</label>', page).group(1)
+    assert '<span class="visually-hidden">Rechercher dans les courriels sortants</span>' in label
 
 
 def test_the_list_filters_by_status_and_searches_recipients_and_message_ids(syndicat_client):
