@@ -10,14 +10,28 @@ import re
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Commune, Contact, Epci, Service
 
 # A commune's INSEE code: five digits, or 2A/2B and three digits in Corsica.
 INSEE_CODE = re.compile(r"(?:\d{2}|2[AB])\d{3}")
+
+
+def population_display(population):
+    """12 345, whatever USE_THOUSAND_SEPARATOR says: populations are read at a glance."""
+    return number_format(population, force_grouping=True)
+
+
+class NoDeleteForStaffMixin:
+    """Only a superuser deletes territory and people: a mistaken delete cascades far."""
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 class SearchBoxFilter(admin.SimpleListFilter):
@@ -84,8 +98,8 @@ class CommuneSearchFilter(SearchBoxFilter):
 
 
 @admin.register(Epci)
-class EpciAdmin(admin.ModelAdmin):
-    list_display = ["name", "siren", "kind", "population", "commune_count", "created_at"]
+class EpciAdmin(NoDeleteForStaffMixin, admin.ModelAdmin):
+    list_display = ["name", "siren", "kind", "population_display", "commune_count", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "siren"]
     ordering = ["name"]
@@ -95,6 +109,10 @@ class EpciAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_commune_count=Count("communes"))
 
+    @admin.display(description=_("population"), ordering="population")
+    def population_display(self, obj):
+        return population_display(obj.population)
+
     @admin.display(description=_("communes"), ordering="_commune_count")
     def commune_count(self, obj):
         url = reverse("admin:communes_commune_changelist") + "?" + urlencode({"epci": obj.siren})
@@ -102,14 +120,14 @@ class EpciAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(admin.ModelAdmin):
+class CommuneAdmin(NoDeleteForStaffMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "insee_code",
         "postal_codes_display",
         "departement",
         "epci",
-        "population",
+        "population_display",
     ]
     list_filter = [EpciSearchFilter, "departement", "region"]
     list_select_related = ["epci"]
@@ -134,6 +152,10 @@ class CommuneAdmin(admin.ModelAdmin):
     def postal_codes_display(self, obj):
         return obj.postal_codes_display
 
+    @admin.display(description=_("population"), ordering="population")
+    def population_display(self, obj):
+        return population_display(obj.population)
+
 
 class HasAccountFilter(admin.SimpleListFilter):
     title = _("compte utilisateur")
@@ -151,19 +173,11 @@ class HasAccountFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = [
-        "last_name",
-        "first_name",
-        "function",
-        "commune_names",
-        "epci",
-        "email",
-        "phone",
-        "user",
-        "is_active",
-    ]
-    list_display_links = ["last_name", "first_name"]
+class ContactAdmin(NoDeleteForStaffMixin, admin.ModelAdmin):
+    # Fits 1280 px beside the filters: phone, account and activity are on the contact's page
+    # (and in the filters).
+    list_display = ["name", "function", "commune_names", "epci_name", "email_display"]
+    list_display_links = ["name"]
     list_filter = [
         "function",
         EpciSearchFilter,
@@ -188,10 +202,25 @@ class ContactAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("communes")
 
+    @admin.display(description=_("nom"), ordering="last_name")
+    def name(self, obj):
+        return f"{obj.last_name} {obj.first_name}"
+
+    @admin.display(description=_("EPCI"), ordering="epci__name")
+    def epci_name(self, obj):
+        # Text, not the related object: the admin never wraps a foreign key's column.
+        return obj.epci.name
+
+    @admin.display(description=_("adresse e-mail"), ordering="email")
+    def email_display(self, obj):
+        # May wrap after the "@": long addresses are common in mairies.
+        local, at, domain = obj.email.partition("@")
+        return format_html("{}{}<wbr>{}", local, at, domain)
+
     @admin.display(description=_("communes"))
     def commune_names(self, obj):
         names = [commune.name for commune in obj.communes.all()]
-        return ", ".join(names) if names else _("(EPCI)")
+        return Truncator(", ".join(names)).chars(40) if names else _("(EPCI)")
 
 
 @admin.register(Service)

@@ -8,8 +8,9 @@ from communes.admin import EpciSearchFilter
 
 from .models import User
 
-# Only a superuser may grant these: a staff member who could would make themselves superuser.
-PRIVILEGE_FIELDS = ("is_superuser", "user_permissions")
+# Only a superuser may grant these: a staff member who could would make themselves superuser,
+# or open the admin site (is_staff) and the syndicat mixte's rights (groups) to anyone.
+PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
@@ -66,6 +67,6 @@ class UserAdmin(DjangoUserAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False
-        return super().has_delete_permission(request, obj)
+        # Accounts are deactivated (is_active), not deleted: their requests and messages stay
+        # attributed. Only a superuser deletes one.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)

@@ -1,10 +1,11 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from communes.models import Contact
+from communes.models import Commune, Contact, Epci
 from referent_portal.accounts.models import User
 from tests.factories import (
     CommuneFactory,
@@ -112,11 +113,85 @@ def test_users_are_searchable_and_filtered_by_role(client, syndicat):
     assert [u.username for u in found.context["cl"].result_list] == ["referent"]
 
 
-def test_the_syndicat_cannot_make_anyone_superuser(client, syndicat):
-    page = client.get(reverse("admin:accounts_user_change", args=[syndicat.pk])).content.decode()
-    assert 'name="is_superuser"' not in page
-    assert 'name="user_permissions"' not in page
+def test_the_syndicat_cannot_make_anyone_superuser_staff_or_a_member_of_a_group(client, syndicat):
+    agent = User.objects.get(username="agent")
+    url = reverse("admin:accounts_user_change", args=[agent.pk])
+    page = client.get(url).content.decode()
+    for field in ["is_superuser", "user_permissions", "is_staff", "groups"]:
+        assert f'name="{field}"' not in page, field
     assert 'name="role"' in page and 'name="epci"' in page
+
+    # A forged POST changes the rest, never the privileges.
+    response = client.post(
+        url,
+        {
+            "username": "agent",
+            "first_name": "Yannick",
+            "last_name": "Tanguy-Le Roux",
+            "email": agent.email,
+            "language": "fr",
+            "role": "agent",
+            "epci": agent.epci_id,
+            "is_active": "on",
+            "is_staff": "on",
+            "groups": [Group.objects.get(name="Syndicat mixte").pk],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    agent.refresh_from_db()
+    assert agent.last_name == "Tanguy-Le Roux"
+    assert not agent.is_staff and not agent.groups.exists()
+
+
+SYNDICAT_NEVER_DELETES = [
+    ("communes", "epci", lambda: Epci.objects.get(siren="200069391")),
+    ("communes", "commune", lambda: Commune.objects.get(insee_code="22093")),
+    ("communes", "contact", lambda: Contact.objects.filter(user__username="agent").get()),
+    ("accounts", "user", lambda: User.objects.get(username="agent")),
+]
+
+
+@pytest.mark.parametrize(("app", "model", "get"), SYNDICAT_NEVER_DELETES)
+def test_the_syndicat_staff_deletes_no_territory_and_no_people(client, syndicat, app, model, get):
+    obj = get()
+    assert not syndicat.has_perm(f"{app}.delete_{model}")
+    delete_url = reverse(f"admin:{app}_{model}_delete", args=[obj.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+    changelist = client.get(reverse(f"admin:{app}_{model}_changelist")).content.decode()
+    assert "delete_selected" not in changelist
+    change = client.get(reverse(f"admin:{app}_{model}_change", args=[obj.pk])).content.decode()
+    assert delete_url not in change
+
+
+def test_even_a_staff_member_given_the_delete_permission_cannot_delete(client, syndicat):
+    syndicat.groups.get().permissions.add(*Permission.objects.filter(codename="delete_contact"))
+    contact = Contact.objects.filter(user__username="agent").get()
+    url = reverse("admin:communes_contact_delete", args=[contact.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_a_superuser_may_delete_a_contact(client, syndicat):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    contact = Contact.objects.filter(user__username="agent").get()
+    url = reverse("admin:communes_contact_delete", args=[contact.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_populations_are_shown_with_a_thousands_separator(client, syndicat):
+    epci_page = client.get(reverse("admin:communes_epci_changelist"), {"q": "200069391"})
+    population = Epci.objects.get(siren="200069391").population
+    assert population >= 1000
+    grouped = f"{population:,}".replace(",", "\xa0")
+    assert f'<td class="field-population_display">{grouped}</td>' in epci_page.content.decode()
+
+    commune_page = client.get(reverse("admin:communes_commune_changelist"), {"q": "22093"})
+    grouped = f"{Commune.objects.get(insee_code='22093').population:,}".replace(",", "\xa0")
+    assert f'<td class="field-population_display">{grouped}</td>' in (commune_page.content.decode())
 
 
 def test_the_syndicat_cannot_change_a_superuser(client, syndicat):

@@ -34,6 +34,13 @@ SYNDICAT_APPS = [
     "requests_relay",
     "axes",
 ]
+# ... except deleting the territory and the people: only a superuser does (a delete cascades).
+SYNDICAT_NO_DELETE = [
+    ("communes", "epci"),
+    ("communes", "commune"),
+    ("communes", "contact"),
+    ("accounts", "user"),
+]
 
 F = Contact.Function
 
@@ -159,6 +166,10 @@ class Command(BaseCommand):
         group, created = Group.objects.get_or_create(name=SYNDICAT_GROUP)
         changed += created
         permissions = Permission.objects.filter(content_type__app_label__in=SYNDICAT_APPS)
+        for app_label, model in SYNDICAT_NO_DELETE:
+            permissions = permissions.exclude(
+                content_type__app_label=app_label, codename=f"delete_{model}"
+            )
         if set(group.permissions.all()) != set(permissions):
             group.permissions.set(permissions)
             changed += 1
