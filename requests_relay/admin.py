@@ -370,6 +370,10 @@ class RequestAdmin(admin.ModelAdmin):
     readonly_fields = fields
     change_form_template = "admin/requests_relay/request/change_form.html"
 
+    def get_queryset(self, request):
+        # The syndicat mixte sees what was relayed to it; the rest is the EPCI's business.
+        return super().get_queryset(request).filter(dossier__relayed_at__isnull=False)
+
     @admin.display(description=_("objet"), ordering="subject")
     def short_subject(self, obj):
         return Truncator(obj.subject).chars(60)

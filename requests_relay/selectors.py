@@ -30,8 +30,9 @@ def dossiers_visible_to(user) -> QuerySet[Dossier]:
 
 
 def messages_visible_to(user, request: Request) -> QuerySet[Message]:
-    """The thread of a request; internal notes never reach the commune."""
+    """The thread of a request; internal notes are the EPCI's: they reach neither the commune
+    nor the syndicat mixte."""
     messages = request.messages.select_related("author").prefetch_related("attachments")
-    if user.is_referent or user.is_syndicat or user.is_superuser:
+    if user.is_referent or user.is_superuser:
         return messages
     return messages.filter(internal=False)

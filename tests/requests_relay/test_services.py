@@ -367,3 +367,19 @@ def test_files_of_internal_notes_are_not_sent_to_the_syndicat(agent_a, referent,
     request_relay(request=request, by=referent, summary="s")
     [sent] = Relay.objects.get().payload["dossier"]["requests"]
     assert sent["attachments"] == ["demande.pdf"]
+
+
+def test_the_syndicat_sees_neither_internal_notes_nor_unrelayed_requests(agent_a, referent, client):
+    from tests.factories import SyndicatFactory
+
+    request = request_of(agent_a)
+    request_message_add(request=request, author=referent, body="Entre nous", internal=True)
+    officer = SyndicatFactory(is_superuser=False)
+    assert [m.body for m in messages_visible_to(officer, request)] == []
+    admin_user = SyndicatFactory(username="chef", is_superuser=True)
+    client.force_login(admin_user)
+    listing = client.get("/admin/requests_relay/request/").content.decode()
+    assert request.reference not in listing  # not relayed: not the syndicat's business
+    request_relay(request=request, by=referent, summary="s")
+    listing = client.get("/admin/requests_relay/request/").content.decode()
+    assert request.reference in listing
