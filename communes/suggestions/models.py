@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from referent_portal.db import TimeStampedModel
@@ -69,10 +70,17 @@ class Suggestion(TimeStampedModel):
         ordering = ["-created_at"]
         constraints = [
             # A rule proposes a suggestion once per commune and service while it is pending.
+            # Coalesce: a rule about no service (« reprendre contact ») is pending once too,
+            # where a plain NULL would be distinct from every other NULL.
             models.UniqueConstraint(
-                fields=["commune", "service", "rule"],
+                models.F("commune"),
+                Coalesce(models.F("service"), models.Value(0)),
+                models.F("rule"),
                 condition=models.Q(status__in=["proposed", "sent"]) & ~models.Q(rule=""),
                 name="one_pending_rule_suggestion",
+                violation_error_message=_(
+                    "Cette règle a déjà une suggestion en attente pour cette commune et ce service."
+                ),
             ),
         ]
 
