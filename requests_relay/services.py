@@ -135,12 +135,23 @@ def _referents_of(commune: Commune):
     ).exclude(email="")
 
 
-def _notify_submitter(request: Request, headline, *, kind: str, body: str = "") -> None:
+def _notify_submitter(
+    request: Request, headline, *, kind: str, body: str = "", from_syndicat: str = ""
+) -> None:
+    """Tell the commune's agent. A request the referent filed on the commune's behalf (a
+    collective drive) is followed through its dossier: no e-mail per request to the referent."""
+    if request.submitted_by.is_referent:
+        return
     _notify(
         request.submitted_by,
         template="requests_relay/email/request_update",
         kind=kind,
-        context={"request": request, "headline": headline, "body": body},
+        context={
+            "request": request,
+            "headline": headline,
+            "body": body,
+            "from_syndicat": from_syndicat,
+        },
     )
 
 
@@ -186,7 +197,7 @@ def request_submit(
     _notify_submitter(
         request, _("Votre demande a bien été reçue."), kind="requests.acknowledgement"
     )
-    for referent in _referents_of(commune):
+    for referent in _referents_of(commune).exclude(pk=user.pk):
         _notify(
             referent,
             template="requests_relay/email/new_request",
@@ -496,16 +507,12 @@ def dossier_apply_answer(
         request.save(update_fields=["status", "status_changed_at", "updated_at"])
         if message.strip():
             Message.objects.create(request=request, author=author, body=message)
-        _notify(
-            request.submitted_by,
-            template="requests_relay/email/request_update",
+        _notify_submitter(
+            request,
+            ANSWER_HEADLINES[action],
             kind=f"requests.syndicat_{action}",
-            context={
-                "request": request,
-                "headline": ANSWER_HEADLINES[action],
-                "body": message,
-                "from_syndicat": settings.SYNDICAT_NAME,
-            },
+            body=message,
+            from_syndicat=settings.SYNDICAT_NAME,
         )
     dossier_answered.send(sender=Dossier, dossier=dossier, action=action, message=message)
     for referent in User.objects.filter(

@@ -22,6 +22,7 @@ from requests_relay.services import (
     request_message_add,
     request_relay,
     request_resolve_locally,
+    request_submit,
     signed_headers,
 )
 from tests.factories import CommuneFactory, EpciFactory, ReferentFactory, agent_of, request_of
@@ -383,3 +384,19 @@ def test_the_syndicat_sees_neither_internal_notes_nor_unrelayed_requests(agent_a
     request_relay(request=request, by=referent, summary="s")
     listing = client.get("/admin/requests_relay/request/").content.decode()
     assert request.reference in listing
+
+
+def test_a_referent_filing_for_a_commune_is_not_e_mailed_about_each_request(
+    commune_a, referent, settings
+):
+    request = request_submit(
+        user=referent,
+        commune=commune_a,
+        category="usage",
+        subject="Pour la commune",
+        description="Déposée par le référent.",
+    )
+    dossier = request_relay(request=request, by=referent, summary="s")
+    dossier_apply_answer(dossier=dossier, action="resolve")
+    kinds = list(OutgoingEmail.objects.filter(to=referent.email).values_list("kind", flat=True))
+    assert kinds == ["requests.dossier_resolve"]  # the dossier's news, once
