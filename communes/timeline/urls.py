@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+# Included by communes/urls.py under <insee:insee_code>/ (names join the "communes" namespace).
+urlpatterns = [
+    path("fil/", views.commune_timeline, name="commune_timeline"),
+]
