@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+# Included by communes/urls.py under contacts/ (names join the "communes" namespace).
+urlpatterns = [
+    path("", views.contact_list_view, name="contact_list"),
+    path("exporter/", views.contacts_export, name="contacts_export"),
+    path("importer/", views.contacts_import, name="contacts_import"),
+    path("importer/apercu/", views.contacts_import_preview, name="contacts_import_preview"),
+    path("importer/erreurs/", views.contacts_import_errors, name="contacts_import_errors"),
+    path("<int:pk>/donnees/", views.contact_export, name="contact_export"),
+    path("<int:pk>/anonymiser/", views.contact_anonymise, name="contact_anonymise"),
+]
