@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communes.adoption.selectors import adoption_request_action
 from communes.selectors import communes_visible_to
 
 from . import services
@@ -228,6 +229,8 @@ def _render_detail(request, obj, *, status=200, **bound_forms):
         triage = obj.is_open and obj.dossier_id is None
         context["can_triage"] = triage
         context["can_relay"] = _can_relay(obj)
+        # A membership request can become an adoption change in one step (communes app).
+        context["adoption_action"] = adoption_request_action(user=user, request_obj=obj)
         context["note_form"] = bound_forms.get("note_form") or NoteForm(user=user, request_obj=obj)
         blank_forms = {
             "assign_form": lambda: AssignForm(user=user, request_obj=obj),

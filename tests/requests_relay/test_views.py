@@ -761,3 +761,26 @@ def test_a_referent_cannot_retry_another_epcis_relay(client, referent, agent_a):
     assert dossier.reference not in text_of(client.get(reverse("requests_relay:relay_list")))
     relay.refresh_from_db()
     assert relay.state == Relay.State.FAILED
+
+
+def test_a_membership_request_becomes_an_adoption_change_from_its_page(client, agent_a, referent):
+    from communes.models import Adoption
+
+    archiving = Service.objects.get(code="archivage")
+    request = request_of(agent_a, category="membership", service=archiving)
+    client.force_login(referent)
+    page = client.get(reverse("requests_relay:detail", args=[request.reference]))
+    assert "Mettre à jour l'adhésion" in html.unescape(page.content.decode())
+    response = client.post(
+        reverse("communes:adoption_from_request", args=[request.reference]),
+        {"adoption-status": "interested", "adoption-reason": "La commune confirme son intérêt."},
+    )
+    assert response.status_code == 302
+    adoption = Adoption.objects.get(commune=request.commune, service=archiving)
+    assert adoption.status == Adoption.Status.INTERESTED
+    # the agent's request is unchanged, its thread says what happened
+    request.refresh_from_db()
+    assert request.status == Status.NEW
+    client.force_login(agent_a)
+    page = client.get(reverse("requests_relay:detail", args=[request.reference])).content
+    assert "Mettre à jour" not in page.decode()
