@@ -8,8 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
+from .adoption.selectors import commune_adoptions
+from .drives.selectors import commune_commitments
 from .forms import CommuneFilterForm
 from .selectors import commune_contacts, communes_visible_to, communes_with_contact_counts
+from .suggestions.selectors import commune_suggestions
+from .timeline.selectors import commune_timeline_latest
 
 PAGE_SIZE = 25
 
@@ -75,5 +79,9 @@ def commune_detail(request, insee_code):
             "commune": commune,
             "elected": [c for c in contacts if c.is_elected],
             "staff": [c for c in contacts if not c.is_elected],
+            "commune_adoptions": commune_adoptions(commune=commune),
+            "commune_commitments": commune_commitments(request.user, commune),
+            "suggestions": commune_suggestions(request.user, commune),
+            "timeline_latest": commune_timeline_latest(commune=commune),
         },
     )

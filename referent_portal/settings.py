@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "referent_portal.context_processors.portal",
+                "referent_portal.context_processors.navigation",
             ],
         },
     },

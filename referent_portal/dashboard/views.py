@@ -5,6 +5,11 @@ from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from communes.adoption.selectors import agent_adoptions
+from communes.drives.selectors import commitments_awaiting_answer
+from communes.networks.selectors import agent_networks
+from communes.suggestions.selectors import suggestions_to_answer
+
 from . import selectors
 
 
@@ -32,6 +37,11 @@ def agent_home(request):
             "communes": communes,
             "contact": selectors.agent_contact(user),
             "referents": list(selectors.referents_for(communes)),
+            # What the communes app asks of the agent, and where their communes stand.
+            "drive_commitments": commitments_awaiting_answer(user),
+            "suggestions_to_answer": suggestions_to_answer(user),
+            "adoption_rows": agent_adoptions(user=user),
+            "my_networks": agent_networks(user),
         },
     )
 

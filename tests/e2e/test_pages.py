@@ -146,7 +146,7 @@ def test_an_agent_logs_in_by_magic_link_and_lands_on_their_space(
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace")
     expect(page.get_by_role("banner")).to_contain_text("Yann Morvan")
-    expect(page.get_by_role("heading", name="Ma commune")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ma commune", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Lamballe-Armor")).to_be_visible()
     assert_accessible(page)
     page.screenshot(path="/tmp/agent_space.png", full_page=True)
