@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communes.suggestions.tasks.propose_suggestions",
         "schedule": timedelta(hours=24),
     },
+    "contacts-retention": {
+        "task": "communes.contacts.tasks.purge_contacts",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 # Outbox retry policy: attempts spaced by a bounded exponential back-off.

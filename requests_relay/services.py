@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from communes.contacts.services import contact_touch_user
 from communes.models import Commune
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.models import User
@@ -194,6 +195,7 @@ def request_submit(
     request.reference = next_reference("DEM")
     request.save()
     _attach(request, files)
+    contact_touch_user(user=user)  # an exchange with the commune (RGPD retention)
     _notify_submitter(
         request, _("Votre demande a bien été reçue."), kind="requests.acknowledgement"
     )
@@ -229,6 +231,8 @@ def request_message_add(
         raise ValidationError({"body": _("Le message est vide.")})
     message = Message.objects.create(request=request, author=author, body=body, internal=internal)
     _attach(request, files, message)
+    if from_commune:
+        contact_touch_user(user=author)
     if from_commune and request.status == Status.WAITING_COMMUNE:
         _set_status(request, Status.IN_PROGRESS)
     request.save(update_fields=["status", "status_changed_at", "updated_at"])  # last activity

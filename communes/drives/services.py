@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.adoption.models import Adoption, AdoptionEvent
+from communes.contacts.services import contact_touch_user
 from communes.models import Commune, Contact, Service
 from communes.selectors import communes_visible_to
 from communes.timeline.services import timeline_record
@@ -332,6 +333,8 @@ def commitment_set(
     drive = commitment.drive
     if not may_answer(by, commitment):
         raise ValidationError(_("Vous ne pouvez pas répondre pour cette commune."))
+    if by.is_agent:
+        contact_touch_user(user=by)  # an exchange with the commune (RGPD retention)
     _check_state(drive, Drive.Status.OPEN)
     if status not in TRANSITIONS[commitment.status]:
         raise ValidationError(

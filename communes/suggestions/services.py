@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from communes.contacts.services import contact_touch_user
 from communes.models import Commune, Epci, Service
 from communes.selectors import communes_visible_to
 from communes.timeline.services import timeline_record
@@ -155,6 +156,7 @@ def suggestion_answer(
         raise ValidationError(
             _("Cette suggestion a déjà reçu une réponse."), code="already_answered"
         )
+    contact_touch_user(user=by)  # an exchange with the commune (RGPD retention)
     if answer not in Suggestion.ANSWERS:
         raise ValidationError(
             {

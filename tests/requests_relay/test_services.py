@@ -400,3 +400,22 @@ def test_a_referent_filing_for_a_commune_is_not_e_mailed_about_each_request(
     dossier_apply_answer(dossier=dossier, action="resolve")
     kinds = list(OutgoingEmail.objects.filter(to=referent.email).values_list("kind", flat=True))
     assert kinds == ["requests.dossier_resolve"]  # the dossier's news, once
+
+
+def test_a_request_or_a_reply_counts_as_activity_for_the_retention_of_the_contact(
+    agent_a, referent
+):
+    contact = agent_a.contact
+    assert contact.last_activity_at is None
+    with freeze_time("2026-05-04 09:00"):
+        request = request_of(agent_a)
+    contact.refresh_from_db()
+    assert contact.last_activity_at.isoformat().startswith("2026-05-04T09:00")
+    with freeze_time("2026-06-01 09:00"):
+        request_message_add(request=request, author=referent, body="Une question.")
+    contact.refresh_from_db()
+    assert contact.last_activity_at.month == 5  # the referent writing is not the commune's
+    with freeze_time("2026-06-02 09:00"):
+        request_message_add(request=request, author=agent_a, body="Une réponse.")
+    contact.refresh_from_db()
+    assert contact.last_activity_at.month == 6
