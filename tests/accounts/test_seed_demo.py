@@ -130,3 +130,27 @@ def test_seed_demo_takes_another_epci_of_the_extract():
     assert referent.epci.siren == "200067460"
     agent = User.objects.get(username="agent")
     assert {c.epci.siren for c in agent.contact.communes.all()} == {"200067460"}
+
+
+def test_the_demo_shows_where_the_communes_stand_and_keeps_the_referents_changes():
+    from communes.adoption.services import adoption_set_status
+    from communes.models import Adoption, Network, Suggestion
+
+    seed()
+    adoptions = Adoption.objects.filter(commune__epci__siren="200069391")
+    assert adoptions.filter(service__code="actes", status="active").count() > 20
+    assert adoptions.filter(service__code="archivage").count() < 38
+    network = Network.objects.get(name="Acheteurs publics — dématérialisation")
+    assert {c.user.username for c in network.members.all()} == {"acheteur", "agent"}
+    assert Suggestion.objects.filter(status="proposed").exists()  # the rules had something
+    changed = adoptions.filter(service__code="actes").first()
+    adoption_set_status(
+        commune=changed.commune,
+        service=changed.service,
+        status="stopped",
+        by=User.objects.get(username="referent"),
+        reason="Test",
+    )
+    before = sorted(adoptions.values_list("pk", "status"))
+    seed()
+    assert sorted(adoptions.values_list("pk", "status")) == before

@@ -5,6 +5,7 @@ matched on stable keys and only written when something differs, so running it tw
 nothing. Every demo account has the password DEMO_PASSWORD.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
@@ -15,8 +16,19 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
-from communes.models import Commune, Contact, Epci
+from communes.adoption.services import adoption_set_status
+from communes.models import (
+    Adoption,
+    AdoptionEvent,
+    Commune,
+    Contact,
+    Epci,
+    Membership,
+    Network,
+    Service,
+)
 from communes.services import territory_import
+from communes.suggestions.services import suggestions_propose
 from referent_portal.accounts.models import User
 
 DEFAULT_EPCI = "200069391"  # CA Lamballe Terre et Mer, 38 communes
@@ -104,6 +116,24 @@ def _upsert(model, lookup: dict, values: dict, *, create_only: dict | None = Non
         obj.full_clean()
         obj.save()
     return obj, bool(changed)
+
+
+def _demo_status(commune: Commune, service: Service) -> str:
+    """A plausible, deterministic status: most communes transmit their acts and accounts,
+    fewer use the procurement platform, archiving is just starting."""
+    digest = int(hashlib.sha256(f"{commune.insee_code}:{service.code}".encode()).hexdigest(), 16)
+    roll = digest % 100
+    S = Adoption.Status
+    ladder = {
+        "actes": [(85, S.ACTIVE), (92, S.DEPLOYING)],
+        "helios": [(80, S.ACTIVE), (90, S.CHARTER_SIGNED)],
+        "marches": [(45, S.ACTIVE), (60, S.INTERESTED)],
+        "parapheur": [(35, S.ACTIVE), (50, S.DEPLOYING), (65, S.INTERESTED)],
+        "publication": [(30, S.ACTIVE), (55, S.INTERESTED)],
+        "echanges": [(25, S.ACTIVE), (35, S.STOPPED)],
+        "archivage": [(8, S.ACTIVE), (15, S.CHARTER_SIGNED), (30, S.INTERESTED)],
+    }.get(service.code, [])
+    return next((status for bound, status in ladder if roll < bound), S.NOT_ADOPTED)
 
 
 def _pick_communes(epci: Epci) -> dict[str, list[Commune]]:
@@ -257,7 +287,49 @@ class Command(BaseCommand):
                 function=function,
                 communes=communes,
             )
+        changed += self._seed_knowledge(epci, users, seat=seat, small=small)
         return accounts, changed
+
+    def _seed_knowledge(self, epci: Epci, users: dict, *, seat: Commune, small: list) -> int:
+        """Where the communes stand with the services, a network, and what the rules propose.
+
+        Written once: a status the referent changed afterwards is never reset."""
+        changed = 0
+        services = list(Service.objects.filter(is_active=True).order_by("position"))
+        for commune in epci.communes.all():
+            for service in services:
+                if Adoption.objects.filter(commune=commune, service=service).exists():
+                    continue
+                status = _demo_status(commune, service)
+                if status != Adoption.Status.NOT_ADOPTED:
+                    adoption_set_status(
+                        commune=commune,
+                        service=service,
+                        status=status,
+                        source=AdoptionEvent.Source.IMPORT,
+                        reason="Données de démonstration",
+                    )
+                    changed += 1
+        network, created = Network.objects.get_or_create(
+            epci=epci,
+            name="Acheteurs publics — dématérialisation",
+            defaults={
+                "theme": "Publier les consultations et recevoir les offres sur la salle "
+                "régionale des marchés ; partager modèles et retours d'expérience.",
+                "service": Service.objects.filter(code="marches").first(),
+            },
+        )
+        changed += created
+        members = [users["acheteur"].contact, users["agent"].contact]
+        for contact in members:
+            _membership, joined = Membership.objects.get_or_create(network=network, contact=contact)
+            changed += joined
+        if network.coordinator_id is None:
+            network.coordinator = members[0]
+            network.save(update_fields=["coordinator", "updated_at"])
+            changed += 1
+        changed += len(suggestions_propose(epci=epci))
+        return changed
 
     def _contact(self, lookup, *, epci, person, function, communes) -> int:
         contact, changed = _upsert(
