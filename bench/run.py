@@ -280,6 +280,7 @@ def bench_pages(table, repeat=30):
     epci, referent, _agent = bench_epci()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(referent)
+    first_code = epci.communes.order_by("insee_code").first().insee_code
     for name, url in [
         ("page: communes list (158 communes)", reverse("communes:list")),
         (
@@ -287,6 +288,8 @@ def bench_pages(table, repeat=30):
             reverse("communes:detail", args=[epci.communes.first().insee_code]),
         ),
         ("page: referent requests inbox", reverse("requests_relay:list")),
+        ("page: adoption matrix (158 communes × 7)", reverse("communes:adoption_matrix")),
+        ("page: commune timeline", reverse("communes:commune_timeline", args=[first_code])),
     ]:
         client.get(url)  # warm up
         durations = []
