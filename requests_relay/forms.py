@@ -156,7 +156,7 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        communes = communes_visible_to(user).order_by("name")
+        communes = communes_visible_to(user).order_by("search_name")
         self.fields["commune"].queryset = communes
         self.fields["training_module"].queryset = TrainingModule.objects.filter(is_active=True)
         self.fields["service"].queryset = Service.objects.filter(is_active=True)
@@ -497,7 +497,7 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["commune"].queryset = communes_visible_to(user).order_by("name")
+        self.fields["commune"].queryset = communes_visible_to(user).order_by("search_name")
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_action = reverse("requests_relay:list")

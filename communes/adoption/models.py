@@ -57,7 +57,7 @@ class AdoptionEvent(models.Model):
         SYNDICAT = "syndicat", _("Syndicat mixte")
         DRIVE = "drive", _("Démarche d'adhésion collective")
         REQUEST = "request", _("Demande de la commune")
-        IMPORT = "import", _("Import")
+        IMPORT = "import", _("Reprise de données")
 
     adoption = models.ForeignKey(
         Adoption, verbose_name=_("adhésion"), on_delete=models.CASCADE, related_name="history"

@@ -235,7 +235,11 @@ def _request_description(drive: Drive, commitment: Commitment) -> str:
             lines.append(
                 gettext("Commentaire de la commune : %(comment)s") % {"comment": commitment.comment}
             )
-        lines += ["", drive.message]
+        lines += [
+            "",
+            gettext("Message de la démarche, adressé aux communes par le référent :"),
+            drive.message,
+        ]
     return "\n".join(lines)
 
 
@@ -452,6 +456,35 @@ def drive_send_reminders(*, now: datetime | None = None) -> int:
 
 
 # --- the syndicat mixte's confirmation -------------------------------------------------------
+
+
+OUTCOMES = {
+    "acknowledge": _("le dossier est pris en compte."),
+    "answer": _("voici sa réponse."),
+    "resolve": _("l'adhésion collective est confirmée."),
+    "refuse": _("l'adhésion collective n'est pas retenue."),
+}
+
+
+def drive_tell_outcome(*, drive: Drive, action: str, message: str = "") -> int:
+    """The syndicat mixte answered the drive's dossier: tell the committed communes'
+    decision makers (the requests of the dossier were filed by the referent, on their behalf).
+    Called from the dossier_answered receiver, in its transaction."""
+    committed = [
+        c.commune
+        for c in drive.commitments.filter(status=Answer.COMMITTED).select_related("commune")
+    ]
+    if not committed:
+        return 0
+    return _write_to(
+        drive_recipients(drive, communes=committed),
+        drive=drive,
+        template="outcome",
+        kind=f"drives.outcome_{action}",
+        action=action,
+        outcome=OUTCOMES.get(action, ""),
+        message=message,
+    )
 
 
 @transaction.atomic

@@ -50,7 +50,7 @@ def agent_networks(user) -> list[Network]:
 def network_members(network: Network, *, include_inactive: bool = False) -> list[Membership]:
     """The directory: each member with their communes, the coordinator first, then by name."""
     memberships = network.memberships.select_related("contact").prefetch_related(
-        Prefetch("contact__communes", queryset=Commune.objects.order_by("name"))
+        Prefetch("contact__communes", queryset=Commune.objects.order_by("search_name"))
     )
     if not include_inactive:
         memberships = memberships.filter(contact__is_active=True)
@@ -69,6 +69,6 @@ def network_candidates(network: Network) -> QuerySet[Contact]:
     return (
         Contact.objects.filter(epci_id=network.epci_id, is_active=True)
         .exclude(memberships__network=network)
-        .prefetch_related(Prefetch("communes", queryset=Commune.objects.order_by("name")))
+        .prefetch_related(Prefetch("communes", queryset=Commune.objects.order_by("search_name")))
         .order_by("last_name", "first_name")
     )

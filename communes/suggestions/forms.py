@@ -44,7 +44,7 @@ class SuggestionForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["commune"].queryset = communes_visible_to(user).order_by("name")
+        self.fields["commune"].queryset = communes_visible_to(user).order_by("search_name")
         self.fields["service"].queryset = Service.objects.filter(is_active=True)
         self.helper = FormHelper()
         self.helper.form_method = "post"

@@ -9,7 +9,7 @@ from communes.selectors import communes_visible_to
 
 def agent_communes(user) -> QuerySet[Commune]:
     """The communes an agent serves, with their EPCI."""
-    return communes_visible_to(user).select_related("epci").order_by("name")
+    return communes_visible_to(user).select_related("epci").order_by("search_name")
 
 
 def agent_contact(user) -> Contact | None:

@@ -49,6 +49,15 @@ KIND_LABELS = {
     "requests.dossier_answer": _("Réponse du syndicat (au référent)"),
     "requests.dossier_resolve": _("Résolution par le syndicat (au référent)"),
     "requests.dossier_refuse": _("Refus du syndicat (au référent)"),
+    "drives.invitation": _("Démarche collective : invitation"),
+    "drives.reminder": _("Démarche collective : rappel"),
+    "drives.cancellation": _("Démarche collective : abandon"),
+    "drives.outcome_acknowledge": _("Démarche collective : prise en compte du syndicat"),
+    "drives.outcome_answer": _("Démarche collective : réponse du syndicat"),
+    "drives.outcome_resolve": _("Démarche collective : adhésion confirmée"),
+    "drives.outcome_refuse": _("Démarche collective : adhésion refusée"),
+    "suggestions.sent": _("Suggestion à une commune"),
+    "suggestions.answered": _("Réponse à une suggestion (au référent)"),
 }
 
 

@@ -7,7 +7,14 @@ from django.utils import timezone
 
 from communes.drives.services import drive_create
 from communes.models import Contact, Service
-from tests.factories import CommuneFactory, ContactFactory, EpciFactory, ReferentFactory, agent_of
+from tests.factories import (
+    CommuneFactory,
+    ContactFactory,
+    EpciFactory,
+    ReferentFactory,
+    UserFactory,
+    agent_of,
+)
 
 Function = Contact.Function
 
@@ -71,12 +78,18 @@ def contacts(epci, henon, brehand, pledeliac):
         "maire_henon": ContactFactory(
             epci=epci, communes=[henon], function=Function.MAIRE, email="maire@henon.example.org"
         ),
-        # One secretary for two small communes: one e-mail naming both.
+        # One secretary for two small communes: one e-mail naming both, with the links to
+        # answer in the portal (she has an account; the mayor answers by replying).
         "secretaire": ContactFactory(
             epci=epci,
             communes=[henon, brehand],
             function=Function.SECRETAIRE,
             email="secretariat@henon-brehand.example.org",
+            user=UserFactory(
+                username="secretariat.henon",
+                epci=epci,
+                email="secretariat@henon-brehand.example.org",
+            ),
         ),
         "dgs_pledeliac": ContactFactory(
             epci=epci,

@@ -212,3 +212,21 @@ def test_a_dossier_that_is_not_a_drives_is_answered_as_before(referent, henon):
     dossier_apply_answer(dossier=dossier, action="resolve")
 
     assert not Adoption.objects.exists()
+
+
+def test_the_committed_communes_are_told_the_syndicats_answer_and_the_others_are_not(
+    answered, referent
+):
+    from referent_portal.outbox.models import OutgoingEmail
+
+    dossier = drive_close(drive=answered, by=referent, summary=SUMMARY)
+    dossier_apply_answer(dossier=dossier, action="resolve", message="Adhésions enregistrées.")
+    told = OutgoingEmail.objects.filter(kind="drives.outcome_resolve")
+    # Hénon's mayor and the secretary of Hénon and Bréhand; not Plédéliac's DGS
+    assert sorted(told.values_list("to", flat=True)) == [
+        "maire@henon.example.org",
+        "secretariat@henon-brehand.example.org",
+    ]
+    secretary = told.get(to="secretariat@henon-brehand.example.org")
+    assert "Adhésions enregistrées." in secretary.body_text
+    assert "charte du service est signée pour vos communes" in secretary.body_text

@@ -146,8 +146,9 @@ def test_opening_emails_each_decision_maker_once_in_their_language_naming_their_
     assert "première année d'abonnement" in secretary.body_text
     assert "Claire Le Goff" in secretary.body_text
     maire = sent["maire@henon.example.org"]
-    assert "/reponse/22076/" in maire.body_text
-    assert "/reponse/22020/" not in maire.body_text
+    # the mayor has no account: no link to a page they cannot open, they reply instead
+    assert "/reponse/" not in maire.body_text
+    assert "répondez simplement à ce courriel" in maire.body_text
     assert sent["dgs@pledeliac.example.org"].language == "en"
 
 
