@@ -7,12 +7,10 @@ view: check permission → validate the form → call the service → message �
 ValidationError of a service goes back on the form, re-rendered with what the user typed.
 """
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import FileResponse, Http404, QueryDict
@@ -24,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communes.adoption.selectors import adoption_request_action
 from communes.selectors import communes_visible_to
+from referent_portal.accounts.decorators import agent_required, referent_required
 
 from . import services
 from .forms import (
@@ -47,30 +46,6 @@ FAILING_RELAY_STATES = (Relay.State.FAILED, Relay.State.RETRY)
 
 def _is_staff_side(user) -> bool:
     return user.is_referent or user.is_syndicat or user.is_superuser
-
-
-def agent_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_agent:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def referent_required(view):
-    """The referent's pages; the syndicat mixte works in the admin site."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_referent:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _can_relay(obj) -> bool:

@@ -12,13 +12,11 @@ uploaded since) is refused rather than importing something else than what was sh
 
 import json
 import secrets
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,23 +26,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from referent_portal.accounts.decorators import referent_required
+
 from . import services
 from .forms import AnonymiseForm, ContactFileForm, ContactSearchForm, ImportConfirmForm
 from .selectors import anonymised_count, contact_list, contacts_managed_by
 
 PAGE_SIZE = 50
 SESSION_KEY = "communes.contacts.import"
-
-
-def referent_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_referent:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -5,14 +5,14 @@ commune answers 404. A referent's page asked for by another role answers 403. Op
 closing a drive e-mail people: each has a confirmation page (GET) before the action (POST).
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from referent_portal.accounts.decorators import referent_required
 
 from . import services
 from .forms import AnswerForm, CancelForm, CloseForm, DriveForm, add_service_error
@@ -28,19 +28,6 @@ from .selectors import (
 )
 
 Answer = Commitment.Status
-
-
-def referent_required(view):
-    """The referent runs the drives; the syndicat mixte reads them in the admin site."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_referent:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _drive(user, pk) -> Drive:

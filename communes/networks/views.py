@@ -5,31 +5,20 @@ is not a member of, answers 404. Writing is the referent's: for anyone else the 
 answer 403 (pages) or 404 (an action on an object they cannot see).
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from referent_portal.accounts.decorators import referent_required
+
 from . import services
 from .forms import MemberAddForm, NetworkForm, add_service_error
 from .models import Membership
 from .selectors import network_members, networks_visible_to, networks_with_counts
-
-
-def referent_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_referent:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _visible_network(user, pk):

@@ -4,8 +4,6 @@ Every suggestion is read through `suggestions_visible_to`: one made to another c
 proposal the referent has not sent, for an agent) answers 404.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communes.selectors import communes_visible_to
+from referent_portal.accounts.decorators import referent_required
 
 from . import services
 from .forms import AnswerForm, SuggestionForm, add_service_error
@@ -45,17 +44,6 @@ TABS = {
     "reponses": (gettext_lazy("Réponses"), Suggestion.ANSWERS, ("-answered_at", "-pk")),
 }
 TAB_COUNT_KEYS = {"en-attente": "sent", "proposees": "proposed", "reponses": "answered"}
-
-
-def referent_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_referent:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _referent_suggestion(request, pk):
