@@ -196,6 +196,10 @@ def drive_close(request, pk):
             "form": form,
             "committed": committed,
             "others": [c for c in commitments if c.status != Answer.COMMITTED],
+            # Communes still on their way to a decision: closing now leaves them out.
+            "undecided": [
+                c for c in commitments if c.status in (Answer.INTERESTED, Answer.DELIBERATION)
+            ],
         },
         status=400 if form.errors else 200,
     )

@@ -205,6 +205,21 @@ def test_closing_relays_the_dossier_and_links_it(client, referent, open_drive, h
     assert reverse("requests_relay:dossier_detail", args=[dossier.reference]) in text_of(page)
 
 
+def test_closing_warns_of_the_communes_still_deciding(client, referent, open_drive, henon):
+    from datetime import date
+
+    commitment_set(
+        commitment=Commitment.objects.get(drive=open_drive, commune=henon),
+        status=Answer.DELIBERATION,
+        by=referent,
+        deliberation_date=date.today() + timedelta(days=20),
+    )
+    client.force_login(referent)
+    page = text_of(client.get(url("drive_close", open_drive)))
+    assert "n&#x27;a pas encore décidé" in page or "n'a pas encore décidé" in page
+    assert "Hénon — Délibération prévue" in page
+
+
 def test_cancelling_asks_for_confirmation(client, referent, open_drive):
     client.force_login(referent)
     assert client.get(url("drive_cancel", open_drive)).status_code == 200
