@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from freezegun import freeze_time
 
 from communes.models import Service
 from referent_portal.outbox.models import OutgoingEmail
@@ -475,6 +476,9 @@ def _aged(request, days):
     return request
 
 
+# At midday: ages are counted in calendar days (Europe/Paris), which a daylight-saving change
+# within the last 40 days would otherwise shift by one near midnight.
+@freeze_time("2026-11-20 11:00:00")
 def test_the_inbox_lists_open_requests_oldest_first_and_filters_them(
     client, referent, agent_a, agent_b, commune_a, commune_b
 ):
