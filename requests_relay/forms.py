@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from communes.models import Service
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.models import User
+from referent_portal.accounts.selectors import active_referents
 from trainings.models import TrainingModule
 
 from .models import ALLOWED_EXTENSIONS, OPEN_STATUSES, Category, Request, Status, Urgency
@@ -344,9 +345,9 @@ class AssignForm(_ActionForm):
     def __init__(self, *args, user: User, request_obj: Request, **kwargs):
         kwargs.setdefault("initial", {"assignee": request_obj.assigned_to_id or user.pk})
         super().__init__(*args, request_obj=request_obj, **kwargs)
-        self.fields["assignee"].queryset = User.objects.filter(
-            role=User.Role.REFERENT, epci_id=request_obj.commune.epci_id, is_active=True
-        ).order_by("last_name", "first_name")
+        self.fields["assignee"].queryset = active_referents(request_obj.commune.epci_id).order_by(
+            "last_name", "first_name"
+        )
         self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 

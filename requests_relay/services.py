@@ -22,6 +22,7 @@ from communes.contacts.services import contact_touch_user
 from communes.models import Commune
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.models import User
+from referent_portal.accounts.selectors import referents_to_notify
 from referent_portal.delivery import backoff, is_due, needs_a_task, rides_on_countdown
 from referent_portal.outbox.services import email_queue
 
@@ -130,12 +131,6 @@ def _notify(user: User | None, *, template: str, kind: str, context: dict) -> No
     )
 
 
-def _referents_of(commune: Commune):
-    return User.objects.filter(
-        role=User.Role.REFERENT, epci_id=commune.epci_id, is_active=True
-    ).exclude(email="")
-
-
 def _notify_submitter(
     request: Request, headline, *, kind: str, body: str = "", from_syndicat: str = ""
 ) -> None:
@@ -199,7 +194,7 @@ def request_submit(
     _notify_submitter(
         request, _("Votre demande a bien été reçue."), kind="requests.acknowledgement"
     )
-    for referent in _referents_of(commune).exclude(pk=user.pk):
+    for referent in referents_to_notify(commune.epci_id).exclude(pk=user.pk):
         _notify(
             referent,
             template="requests_relay/email/new_request",
@@ -237,7 +232,7 @@ def request_message_add(
         _set_status(request, Status.IN_PROGRESS)
     request.save(update_fields=["status", "status_changed_at", "updated_at"])  # last activity
     if from_commune:
-        for referent in _referents_of(request.commune):
+        for referent in referents_to_notify(request.commune.epci_id):
             _notify(
                 referent,
                 template="requests_relay/email/new_message",
@@ -519,9 +514,7 @@ def dossier_apply_answer(
             from_syndicat=settings.SYNDICAT_NAME,
         )
     dossier_answered.send(sender=Dossier, dossier=dossier, action=action, message=message)
-    for referent in User.objects.filter(
-        role=User.Role.REFERENT, epci_id=dossier.epci_id, is_active=True
-    ).exclude(email=""):
+    for referent in referents_to_notify(dossier.epci_id):
         _notify(
             referent,
             template="requests_relay/email/dossier_update",

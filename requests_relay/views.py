@@ -331,42 +331,46 @@ def request_assign(request, reference):
     return _render_detail(request, obj, assign_form=form)
 
 
-@require_POST
-@login_required
-def request_ask_information(request, reference):
+def _referent_reply(request, reference, *, form_class, form_name, service, success):
+    """A referent's written action on a request (a question, a local answer): the form, the
+    service, a message, back to the request; errors come back in the form that was sent."""
     obj = _referent_request(request, reference)
-    form = AskInformationForm(request.POST, request_obj=obj)
+    form = form_class(request.POST, request_obj=obj)
     if form.is_valid():
         try:
-            services.request_ask_information(
-                request=obj, by=request.user, body=form.cleaned_data["body"]
-            )
+            service(request=obj, by=request.user, body=form.cleaned_data["body"])
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(
-                request, _("Question envoyée : la demande attend la réponse de la commune.")
-            )
+            messages.success(request, success)
             return redirect("requests_relay:detail", reference=obj.reference)
-    return _render_detail(request, obj, ask_form=form)
+    return _render_detail(request, obj, **{form_name: form})
+
+
+@require_POST
+@login_required
+def request_ask_information(request, reference):
+    return _referent_reply(
+        request,
+        reference,
+        form_class=AskInformationForm,
+        form_name="ask_form",
+        service=services.request_ask_information,
+        success=_("Question envoyée : la demande attend la réponse de la commune."),
+    )
 
 
 @require_POST
 @login_required
 def request_resolve(request, reference):
-    obj = _referent_request(request, reference)
-    form = ResolveForm(request.POST, request_obj=obj)
-    if form.is_valid():
-        try:
-            services.request_resolve_locally(
-                request=obj, by=request.user, body=form.cleaned_data["body"]
-            )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Réponse envoyée, la demande est close."))
-            return redirect("requests_relay:detail", reference=obj.reference)
-    return _render_detail(request, obj, resolve_form=form)
+    return _referent_reply(
+        request,
+        reference,
+        form_class=ResolveForm,
+        form_name="resolve_form",
+        service=services.request_resolve_locally,
+        success=_("Réponse envoyée, la demande est close."),
+    )
 
 
 def _relay_recap(requests) -> dict:

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from communes.models import Commune
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.models import User
+from referent_portal.accounts.selectors import referents_to_notify
 
 from .models import Suggestion
 
@@ -70,9 +71,7 @@ def suggestion_recipients(commune: Commune) -> QuerySet[User]:
 
 def referents_of(commune: Commune) -> QuerySet[User]:
     """The referents of the commune's EPCI, who are told of each answer."""
-    return User.objects.filter(
-        role=User.Role.REFERENT, epci_id=commune.epci_id, is_active=True
-    ).exclude(email="")
+    return referents_to_notify(commune.epci_id)
 
 
 def suggestion_counts(user) -> dict[str, int]:

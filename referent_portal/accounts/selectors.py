@@ -36,3 +36,13 @@ def magic_link_recipients(email: str) -> QuerySet[User]:
         is_superuser=False,
         role__in=[User.Role.AGENT, User.Role.REFERENT],
     ).order_by("pk")
+
+
+def active_referents(*epci_ids) -> QuerySet[User]:
+    """The active referents of these EPCIs (who are told, who may be assigned)."""
+    return User.objects.filter(role=User.Role.REFERENT, epci_id__in=epci_ids, is_active=True)
+
+
+def referents_to_notify(*epci_ids) -> QuerySet[User]:
+    """The active referents of these EPCIs who have an address to write to."""
+    return active_referents(*epci_ids).exclude(email="")

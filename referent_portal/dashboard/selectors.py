@@ -1,10 +1,10 @@
 """Reads for the landing pages of each role."""
 
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from communes.models import Commune, Contact
 from communes.selectors import communes_visible_to
+from referent_portal.accounts.selectors import active_referents
 
 
 def agent_communes(user) -> QuerySet[Commune]:
@@ -20,11 +20,4 @@ def agent_contact(user) -> Contact | None:
 def referents_for(communes) -> QuerySet:
     """The active referents of the EPCIs of these communes: who an agent turns to."""
     epci_ids = {commune.epci_id for commune in communes if commune.epci_id}
-    user_model = get_user_model()
-    return (
-        user_model.objects.filter(
-            role=user_model.Role.REFERENT, epci_id__in=epci_ids, is_active=True
-        )
-        .select_related("epci")
-        .order_by("last_name", "first_name")
-    )
+    return active_referents(*epci_ids).select_related("epci").order_by("last_name", "first_name")
