@@ -19,6 +19,9 @@ urlpatterns = [
     path("accounts/", include("referent_portal.accounts.urls")),
     path("communes/", include("communes.urls")),
     path("demandes/", include("requests_relay.urls")),
+    path("reunions/", include("meetings.urls")),
+    path("campagnes/", include("meetings.campaigns.urls")),
+    path("formations/", include("trainings.urls")),
     path("api/relay/events/", relay_api.inbound_call, name="relay_inbound"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,126 @@
+"""Every write of a meeting's own life: create, edit, schedule, reschedule, hold, cancel.
+
+A meeting starts as a draft (nothing sent), is scheduled when the referent sends the first
+invitations, is held once it has taken place (check-in or minutes), or is cancelled. A change
+of date, time or place after invitations went out raises the iCalendar SEQUENCE and re-sends
+an updated invitation to everyone still invited; a cancellation sends METHOD:CANCEL.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communes.timeline.services import timeline_record
+from referent_portal.accounts.models import User
+
+from .models import Meeting
+
+# Changing one of these after the invitations went out means the invitees' calendars are wrong.
+CALENDAR_FIELDS = ("starts_at", "ends_at", "place", "address", "video_url", "title")
+EDITABLE_FIELDS = (
+    "kind",
+    "title",
+    "topic",
+    "service",
+    "network",
+    "description",
+    *CALENDAR_FIELDS[:2],
+    "place",
+    "address",
+    "host_commune",
+    "video_url",
+    "capacity",
+    "reminder_days",
+    "chase_days",
+    "chase_staff",
+)
+TIMELINE_KIND = "meeting"
+STATE_ERRORS = {
+    Meeting.Status.HELD: _("La réunion a eu lieu : elle ne peut plus être modifiée."),
+    Meeting.Status.CANCELLED: _("La réunion est annulée."),
+}
+
+
+def check_open(meeting: Meeting) -> None:
+    """A held or cancelled meeting is a record: refuse changes with a clear message."""
+    if meeting.status in STATE_ERRORS:
+        raise ValidationError(STATE_ERRORS[meeting.status], code=meeting.status)
+
+
+@transaction.atomic
+def meeting_create(*, by: User, **fields) -> Meeting:
+    meeting = Meeting(epci=by.epci, created_by=by, **fields)
+    meeting.full_clean()
+    meeting.save()
+    if meeting.request_id:
+        request = meeting.request
+        timeline_record(
+            commune=request.commune,
+            kind=TIMELINE_KIND,
+            title=_("Réunion « %(meeting)s » prévue à la suite de la demande %(ref)s")
+            % {"meeting": meeting.title, "ref": request.reference},
+            actor=by,
+            subject=meeting,
+        )
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(*, meeting: Meeting, by: User, **fields) -> list[str]:
+    """Apply the referent's edits; returns the names of the fields that changed.
+
+    When the calendar changed and invitations were sent, SEQUENCE goes up and every invitee
+    still invited receives the updated invitation, in this transaction.
+    """
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    check_open(meeting)
+    changed = [
+        name
+        for name in EDITABLE_FIELDS
+        if name in fields and getattr(meeting, name) != fields[name]
+    ]
+    for name in changed:
+        setattr(meeting, name, fields[name])
+    if not changed:
+        return []
+    meeting.full_clean()
+    calendar_changed = any(name in CALENDAR_FIELDS for name in changed)
+    if calendar_changed and meeting.status == Meeting.Status.SCHEDULED:
+        meeting.sequence += 1
+    meeting.save()
+    if calendar_changed and meeting.status == Meeting.Status.SCHEDULED:
+        from .invitations.services import invitations_send_update
+
+        invitations_send_update(meeting=meeting, by=by)
+    return changed
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, by: User, reason: str = "") -> Meeting:
+    """Cancel; everyone who received an invitation receives a METHOD:CANCEL."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    check_open(meeting)
+    was_scheduled = meeting.status == Meeting.Status.SCHEDULED
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.cancelled_at = timezone.now()
+    meeting.cancel_reason = reason
+    if was_scheduled:
+        meeting.sequence += 1
+    meeting.save()
+    if was_scheduled:
+        from .invitations.services import invitations_send_cancel
+
+        invitations_send_cancel(meeting=meeting, by=by)
+    return meeting
+
+
+@transaction.atomic
+def meeting_mark_held(*, meeting: Meeting) -> Meeting:
+    """The meeting took place (first check-in or minutes): it becomes a record."""
+    updated = Meeting.objects.filter(
+        pk=meeting.pk, status__in=(Meeting.Status.SCHEDULED, Meeting.Status.DRAFT)
+    ).update(status=Meeting.Status.HELD, updated_at=timezone.now())
+    if updated:
+        meeting.status = Meeting.Status.HELD
+    return meeting
