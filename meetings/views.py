@@ -115,7 +115,7 @@ def meeting_create(request):
             "title": origin.subject,
             "service": origin.service,
             "host_commune": origin.commune,
-            "description": origin.body,
+            "description": origin.description,
         }
     form = MeetingForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -18,6 +18,7 @@ REFERENT_NAV = [
     ("communes", _("Communes"), "communes:list"),
     ("adoption", _("Adhésions"), "communes:adoption_matrix"),
     ("requests", _("Demandes"), "requests_relay:list"),
+    ("meetings", _("Réunions"), "meetings:list"),
     ("dossiers", _("Dossiers"), "requests_relay:dossier_list"),
     ("drives", _("Démarches"), "communes:drive_list"),
     ("suggestions", _("Suggestions"), "communes:suggestion_list"),
@@ -37,6 +38,7 @@ SECTION_PREFIXES = [  # (app, URL name prefix, section), first match wins
     ("requests_relay", "relay", "dossiers"),
     ("requests_relay", "", "requests"),
     ("dashboard", "agent_home", "space"),
+    ("meetings", "", "meetings"),
 ]
 
 
