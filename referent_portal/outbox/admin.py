@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
-from .services import email_requeue, email_resend, message_id_header
+from .services import attachment_bytes, email_requeue, email_resend, message_id_header
 
 Status = OutgoingEmail.Status
 
@@ -58,6 +58,7 @@ KIND_LABELS = {
     "drives.outcome_refuse": _("Démarche collective : adhésion refusée"),
     "suggestions.sent": _("Suggestion à une commune"),
     "suggestions.answered": _("Réponse à une suggestion (au référent)"),
+    "campaigns.message": _("Campagne d'information"),
 }
 
 
@@ -135,6 +136,12 @@ class OutgoingAttachmentInline(_ReadOnlyInline):
 
     @admin.display(description=_("taille"))
     def size(self, attachment):
+        if attachment.file:
+            # A file shared by many messages (a campaign's document): its size in the storage.
+            try:
+                return filesizeformat(attachment.file.size)
+            except OSError:
+                return _("fichier introuvable")
         return filesizeformat(attachment.size)
 
 
@@ -365,9 +372,11 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         attachment = get_object_or_404(OutgoingAttachment, pk=attachment_id, email_id=email_id)
-        if attachment.content is None:
-            raise Http404
-        response = HttpResponse(bytes(attachment.content), content_type=attachment.mimetype)
+        try:
+            content = attachment_bytes(attachment)
+        except OSError:
+            raise Http404 from None  # a shared file no longer in the storage
+        response = HttpResponse(content, content_type=attachment.mimetype)
         # Always a download, never rendered: an HTML attachment must not run in the admin.
         response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
         return response

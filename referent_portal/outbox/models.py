@@ -92,7 +92,14 @@ class OutgoingAttachment(models.Model):
     )
     filename = models.CharField(_("nom du fichier"), max_length=255)
     mimetype = models.CharField(_("type"), max_length=100)
-    content = models.BinaryField(_("contenu"))
+    # Either the bytes, kept with this one message (an .ics made for one invitee)…
+    content = models.BinaryField(_("contenu"), blank=True, default=b"")
+    # …or the name of a file in the default storage that many messages share (a campaign's
+    # PDF for 3,000 recipients is stored once, not 3,000 times). Read when the message is sent;
+    # the feature that wrote the file keeps it for as long as its messages may be sent.
+    file = models.FileField(
+        _("fichier partagé"), max_length=255, blank=True, upload_to="outbox/shared/"
+    )
 
     class Meta:
         verbose_name = _("pièce jointe")

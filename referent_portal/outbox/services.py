@@ -17,6 +17,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import default_storage
 from django.core.mail import DNS_NAME, EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.template import Context, TemplateDoesNotExist
@@ -39,9 +40,21 @@ SWEEP_BATCH = 500
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file to attach: its bytes, or the name of a file in the default storage.
+
+    With `storage_name`, every message stores only that name and reads the file when it is
+    sent: one copy of a campaign's PDF for thousands of messages. The file must still be there
+    then (a missing file is a temporary failure, retried like an SMTP outage).
+    """
+
     filename: str
-    content: bytes | str
+    content: bytes | str = b""
     mimetype: str | None = None
+    storage_name: str = ""
+
+    def __post_init__(self):
+        if self.storage_name and self.content:
+            raise ValueError("An attachment has either content or a storage_name, not both.")
 
 
 def classify_error(exc: BaseException) -> str:
@@ -185,6 +198,7 @@ def email_queue(
             or mimetypes.guess_type(a.filename)[0]
             or "application/octet-stream",
             content=a.content.encode() if isinstance(a.content, str) else a.content,
+            file=a.storage_name,
         )
         for a in attachments
     )
@@ -219,8 +233,17 @@ def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments.all():
-        message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
+        message.attach(attachment.filename, attachment_bytes(attachment), attachment.mimetype)
     return message
+
+
+def attachment_bytes(attachment: OutgoingAttachment) -> bytes:
+    """The attachment's content: its own bytes, or the shared file read from the storage."""
+    if attachment.file:
+        # FileNotFoundError is an OSError: a temporary failure, retried (a restored volume).
+        with default_storage.open(attachment.file.name, "rb") as shared:
+            return shared.read()
+    return bytes(attachment.content)
 
 
 def _send(email: OutgoingEmail) -> None:
@@ -427,7 +450,9 @@ def email_resend(*, email_id: int) -> OutgoingEmail:
         resent_from=email,
     )
     OutgoingAttachment.objects.bulk_create(
-        OutgoingAttachment(email=copy, filename=a.filename, mimetype=a.mimetype, content=a.content)
+        OutgoingAttachment(
+            email=copy, filename=a.filename, mimetype=a.mimetype, content=a.content, file=a.file
+        )
         for a in email.attachments.all()
     )
     transaction.on_commit(partial(_enqueue_after_commit, copy.pk))
