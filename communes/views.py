@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
+from meetings.selectors import commune_meetings
+
 from .adoption.selectors import commune_adoptions
 from .drives.selectors import commune_commitments
 from .forms import CommuneFilterForm
@@ -83,5 +85,6 @@ def commune_detail(request, insee_code):
             "commune_commitments": commune_commitments(request.user, commune),
             "suggestions": commune_suggestions(request.user, commune),
             "timeline_latest": commune_timeline_latest(commune=commune),
+            "commune_meetings": commune_meetings(request.user, commune),
         },
     )

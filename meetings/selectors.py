@@ -36,3 +36,34 @@ def meeting_list(user, *, past: bool) -> QuerySet[Meeting]:
     else:
         meetings = meetings.filter(ends_at__gte=now).order_by("starts_at")
     return with_invitation_counts(meetings)
+
+
+def commune_meetings(user, commune, *, limit: int = 10) -> list[Meeting]:
+    """The meetings a commune took part in: hosted, asked for, or with someone invited from it;
+    latest first, each with the commune's own invited and present counts. Agents of the
+    commune see them too (the meetings' pages are the referent's)."""
+    if not (user.is_authenticated and (user.is_referent or user.is_agent or user.is_syndicat)):
+        return []
+    if user.is_referent and commune.epci_id != user.epci_id:
+        return []
+    own = Q(invitations__commune=commune)
+    meetings = (
+        Meeting.objects.filter(
+            Q(host_commune=commune) | Q(request__commune=commune) | own,
+        )
+        .exclude(status=Meeting.Status.DRAFT)
+        .annotate(
+            commune_invited=Count("invitations", filter=own & Q(invitations__walk_in=False)),
+            commune_present=Count("invitations", filter=own & Q(invitations__attended=True)),
+        )
+        .order_by("-starts_at")
+    )
+    return list(meetings[:limit])
+
+
+def network_meetings(network, *, include_drafts: bool, limit: int = 10) -> list[Meeting]:
+    """A network's meetings, upcoming first then the latest past ones."""
+    meetings = network.meetings.select_related("host_commune")
+    if not include_drafts:
+        meetings = meetings.exclude(status=Meeting.Status.DRAFT)
+    return list(meetings.order_by("-starts_at")[:limit])

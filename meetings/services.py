@@ -6,9 +6,11 @@ of date, time or place after invitations went out raises the iCalendar SEQUENCE 
 an updated invitation to everyone still invited; a cancellation sends METHOD:CANCEL.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.timeline.services import timeline_record
@@ -54,16 +56,33 @@ def meeting_create(*, by: User, **fields) -> Meeting:
     meeting.full_clean()
     meeting.save()
     if meeting.request_id:
-        request = meeting.request
+        _answer_request(meeting, by=by)
+    return meeting
+
+
+def _answer_request(meeting: Meeting, *, by: User) -> None:
+    """The commune that asked for the meeting reads in its request that it is planned."""
+    from requests_relay.services import request_message_add
+
+    request = meeting.request
+    with translation.override(settings.LANGUAGE_CODE):
+        when = formats.date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
+        params = {"meeting": meeting.title, "ref": request.reference, "when": when}
         timeline_record(
             commune=request.commune,
             kind=TIMELINE_KIND,
-            title=_("Réunion « %(meeting)s » prévue à la suite de la demande %(ref)s")
-            % {"meeting": meeting.title, "ref": request.reference},
+            title=_("Réunion « %(meeting)s » prévue à la suite de la demande %(ref)s") % params,
             actor=by,
             subject=meeting,
         )
-    return meeting
+        body = (
+            gettext(
+                "Une réunion répond à votre demande : « %(meeting)s », le %(when)s. "
+                "Les invitations suivront par courriel."
+            )
+            % params
+        )
+    request_message_add(request=request, author=by, body=body)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communes.models import Network
 from referent_portal.accounts.decorators import referent_required
 from requests_relay.models import Category, Request
 
@@ -105,6 +106,13 @@ def _origin_request(user, reference: str) -> Request | None:
     )
 
 
+def _origin_network(user, pk: str) -> Network | None:
+    """The network whose meeting is being prepared (?reseau=<pk>), if any."""
+    if not pk.isdigit():
+        return None
+    return get_object_or_404(Network.objects.filter(epci_id=user.epci_id), pk=pk)
+
+
 @referent_required
 def meeting_create(request):
     user = request.user
@@ -117,6 +125,9 @@ def meeting_create(request):
             "host_commune": origin.commune,
             "description": origin.description,
         }
+    network = _origin_network(user, request.GET.get("reseau", ""))
+    if network is not None:
+        initial = {"kind": Meeting.Kind.NETWORK, "network": network, "service": network.service}
     form = MeetingForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -37,7 +37,7 @@ from .forms import (
     ResolveForm,
     add_service_error,
 )
-from .models import CLOSED_STATUSES, OPEN_STATUSES, Attachment, Relay, Status
+from .models import CLOSED_STATUSES, OPEN_STATUSES, Attachment, Category, Relay, Status
 from .selectors import dossiers_visible_to, messages_visible_to, requests_visible_to
 
 PAGE_SIZE = 50
@@ -206,6 +206,10 @@ def _render_detail(request, obj, *, status=200, **bound_forms):
         context["can_relay"] = _can_relay(obj)
         # A membership request can become an adoption change in one step (communes app).
         context["adoption_action"] = adoption_request_action(user=user, request_obj=obj)
+        # A meeting request becomes a meeting in one step (meetings app).
+        if obj.category == Category.MEETING:
+            context["request_meetings"] = list(obj.meetings.order_by("starts_at"))
+            context["can_plan_meeting"] = True
         context["note_form"] = bound_forms.get("note_form") or NoteForm(user=user, request_obj=obj)
         blank_forms = {
             "assign_form": lambda: AssignForm(user=user, request_obj=obj),

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meetings.selectors import network_meetings
 from referent_portal.accounts.decorators import referent_required
 
 from . import services
@@ -51,6 +52,7 @@ def _render_detail(request, network, *, member_form=None, status=200):
         "network": network,
         "memberships": network_members(network, include_inactive=can_manage),
         "can_manage": can_manage,
+        "network_meetings": network_meetings(network, include_drafts=can_manage),
     }
     if can_manage:
         context["member_form"] = member_form or MemberAddForm(network=network)

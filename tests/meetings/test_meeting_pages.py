@@ -114,6 +114,8 @@ def test_a_meeting_request_becomes_a_meeting_in_one_step(client, referent, commu
     )
     client.force_login(referent)
     create_url = reverse("meetings:create") + f"?demande={request.reference}"
+    request_page = client.get(reverse("requests_relay:detail", args=[request.reference]))
+    assert f'href="{create_url}"' in request_page.content.decode()
 
     page = client.get(create_url)
     assert page.context["form"].initial["host_commune"] == commune
@@ -123,8 +125,13 @@ def test_a_meeting_request_becomes_a_meeting_in_one_step(client, referent, commu
     meeting = Meeting.objects.get()
     assert meeting.request == request
     assert commune.timeline.filter(kind="meeting").exists()
+    # The commune reads it in its request, and is told by e-mail.
+    assert "Une réunion répond à votre demande" in request.messages.get().body
+    assert OutgoingEmail.objects.filter(to=agent.email, kind="requests.message").exists()
     detail = client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
     assert request.reference in detail
+    request_page = client.get(reverse("requests_relay:detail", args=[request.reference]))
+    assert "Prévoir une autre réunion" in request_page.content.decode()
 
 
 def test_a_request_of_another_epci_cannot_seed_a_meeting(client, referent):
@@ -256,3 +263,47 @@ def test_agents_do_not_reach_the_referent_pages(client, commune):
 
     assert client.get(reverse("meetings:list")).status_code == 403
     assert client.get(reverse("meetings:create")).status_code == 403
+
+
+def test_a_commune_page_lists_its_meetings_with_its_own_counts(client, referent, commune):
+    from tests.meetings.factories import InvitationFactory
+
+    neighbour = CommuneFactory(epci=referent.epci, name="Jugon-les-Lacs")
+    meeting = MeetingFactory(created_by=referent, title="Réunion sur la signature électronique")
+    InvitationFactory(meeting=meeting, commune=commune)
+    InvitationFactory(meeting=meeting, commune=commune)
+    InvitationFactory(meeting=meeting, commune=neighbour)
+    MeetingFactory(
+        created_by=referent,
+        title="Brouillon invisible",
+        host_commune=commune,
+        status=Meeting.Status.DRAFT,
+    )
+    client.force_login(referent)
+
+    page = client.get(reverse("communes:detail", args=[commune.insee_code]))
+    other = client.get(
+        reverse("communes:detail", args=[CommuneFactory(epci=referent.epci).insee_code])
+    )
+
+    section = page.context["commune_meetings"]
+    assert [(m.title, m.commune_invited) for m in section] == [(meeting.title, 2)]
+    assert "Réunion sur la signature électronique" in page.content.decode()
+    assert "Réunion sur la signature" not in other.content.decode()
+
+
+def test_a_network_page_lists_its_meetings_and_prepares_the_next(client, referent):
+    from communes.models import Network
+
+    network = Network.objects.create(epci=referent.epci, name="Réseau des secrétaires")
+    MeetingFactory(
+        created_by=referent, title="Rencontre du réseau", kind="network", network=network
+    )
+    client.force_login(referent)
+
+    page = client.get(reverse("communes:network_detail", args=[network.pk])).content.decode()
+    form = client.get(reverse("meetings:create") + f"?reseau={network.pk}")
+
+    assert "Rencontre du réseau" in page
+    assert form.context["form"].initial["network"] == network
+    assert form.context["form"].initial["kind"] == Meeting.Kind.NETWORK
