@@ -1,0 +1,80 @@
+"""The syndicat mixte reads the EPCIs' meetings here: when, where, who was invited and came.
+
+Read-only: a meeting moves through its services (invitations, .ics updates, check-in), which
+the referent calls from the portal. Campaigns have their own admin (meetings/campaigns/admin.py).
+"""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from communes.drives.admin import ReadOnlyMixin
+
+from .models import FollowUp, Invitation, Meeting, MeetingDocument
+
+
+class InvitationInline(ReadOnlyMixin, admin.TabularInline):
+    model = Invitation
+    fields = ("commune", "name", "function", "email", "response", "responded_at", "attended")
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("commune")
+
+
+class DocumentInline(ReadOnlyMixin, admin.TabularInline):
+    model = MeetingDocument
+    fields = ("title", "file", "created_at")
+    readonly_fields = fields
+    extra = 0
+
+
+class FollowUpInline(ReadOnlyMixin, admin.TabularInline):
+    model = FollowUp
+    fields = ("commune", "text", "request", "suggestion")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "title",
+        "epci",
+        "kind",
+        "starts_at",
+        "status",
+        "invited_count",
+        "accepted_count",
+        "attended_count",
+    )
+    list_filter = ("status", "kind", "service")
+    search_fields = ("title", "topic", "epci__name", "epci__siren")
+    list_select_related = ("epci",)
+    date_hierarchy = "starts_at"
+    exclude = ("uid",)
+    inlines = (InvitationInline, DocumentInline, FollowUpInline)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                invited=Count("invitations", filter=Q(invitations__walk_in=False)),
+                accepted=Count("invitations", filter=Q(invitations__response="accepted")),
+                attended=Count("invitations", filter=Q(invitations__attended=True)),
+            )
+        )
+
+    @admin.display(description=_("invités"), ordering="invited")
+    def invited_count(self, obj):
+        return obj.invited
+
+    @admin.display(description=_("acceptent"), ordering="accepted")
+    def accepted_count(self, obj):
+        return obj.accepted
+
+    @admin.display(description=_("présents"), ordering="attended")
+    def attended_count(self, obj):
+        return obj.attended
