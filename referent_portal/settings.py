@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_relay.tasks.sweep_relays",
         "schedule": timedelta(minutes=1),
     },
+    "campaign-sweep": {
+        "task": "meetings.campaigns.tasks.sweep_campaigns",
+        "schedule": timedelta(minutes=1),
+    },
     "drive-reminders": {
         "task": "communes.drives.tasks.send_drive_reminders",
         "schedule": timedelta(hours=1),
@@ -235,6 +239,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=24),
     },
 }
+
+# Information campaigns: e-mails written to the outbox per transaction by the batch task.
+CAMPAIGN_BATCH_SIZE = env.int("CAMPAIGN_BATCH_SIZE", default=200)
 
 # Outbox retry policy: attempts spaced by a bounded exponential back-off.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)

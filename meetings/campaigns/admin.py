@@ -1,0 +1,87 @@
+"""The syndicat mixte reads the campaigns the EPCIs relayed: text, documents, audience, counts.
+
+Read-only: a campaign moves through its services (freeze, batches, sweeper), which the referent
+starts from the portal; each e-mail is in the outbox, where it can be resent.
+"""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from meetings.models import Campaign, CampaignDocument
+from referent_portal.outbox.models import OutgoingEmail
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CampaignDocumentInline(ReadOnlyMixin, admin.TabularInline):
+    model = CampaignDocument
+    fields = readonly_fields = ("title", "file", "created_at")
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "subject",
+        "epci",
+        "source",
+        "status",
+        "recipient_count",
+        "sent_count",
+        "failed_count",
+        "sent_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("subject", "source", "epci__name", "epci__siren")
+    list_select_related = ("epci",)
+    date_hierarchy = "created_at"
+    fields = (
+        "subject",
+        "source",
+        "body",
+        "epci",
+        "functions",
+        "communes",
+        "networks",
+        "status",
+        "send_started_at",
+        "sent_at",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
+    inlines = [CampaignDocumentInline]
+
+    def get_queryset(self, request):
+        mail = "recipients__email_message__status"
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                recipient_count=Count("recipients"),
+                sent_count=Count("recipients", filter=Q(**{mail: OutgoingEmail.Status.SENT})),
+                failed_count=Count("recipients", filter=Q(**{mail: OutgoingEmail.Status.FAILED})),
+            )
+        )
+
+    @admin.display(description=_("destinataires"), ordering="recipient_count")
+    def recipient_count(self, campaign):
+        return campaign.recipient_count
+
+    @admin.display(description=_("envoyés"), ordering="sent_count")
+    def sent_count(self, campaign):
+        return campaign.sent_count
+
+    @admin.display(description=_("échecs"), ordering="failed_count")
+    def failed_count(self, campaign):
+        return campaign.failed_count
