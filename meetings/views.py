@@ -20,6 +20,7 @@ from referent_portal.accounts.decorators import referent_required
 from requests_relay.models import Category, Request
 
 from . import services
+from .attendance.selectors import attendance_panel
 from .forms import CancelForm, DocumentForm, MeetingForm, add_service_error
 from .models import Meeting, MeetingDocument
 from .selectors import meeting_list as select_meetings
@@ -159,6 +160,7 @@ def render_detail(request, meeting: Meeting, *, status=200, **forms):
             "documents": list(meeting.documents.all()),
             "document_form": DocumentForm(),
             "is_open": meeting.status in (Meeting.Status.DRAFT, Meeting.Status.SCHEDULED),
+            **attendance_panel(meeting),
             **forms,
         },
         status=status,

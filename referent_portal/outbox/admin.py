@@ -58,6 +58,7 @@ KIND_LABELS = {
     "drives.outcome_refuse": _("Démarche collective : adhésion refusée"),
     "suggestions.sent": _("Suggestion à une commune"),
     "suggestions.answered": _("Réponse à une suggestion (au référent)"),
+    "meetings.minutes": _("Réunion : compte rendu (aux invités)"),
     "campaigns.message": _("Campagne d'information"),
 }
 
