@@ -305,3 +305,6 @@ class EnrolmentReminder(models.Model):
 
     def __str__(self):
         return f"J-{self.days_before} → {self.enrolment}"
+
+
+from .models_followup import Attestation, SurveyResponse, TrainingDemand  # noqa: E402, F401
