@@ -15,6 +15,7 @@ def portal(request):
 
 # (section, label, URL name); a page belongs to the section its URL name starts with.
 REFERENT_NAV = [
+    ("dashboard", _("Tableau de bord"), "dashboard:home"),
     ("communes", _("Communes"), "communes:list"),
     ("adoption", _("Adhésions"), "communes:adoption_matrix"),
     ("requests", _("Demandes"), "requests_relay:list"),
@@ -38,6 +39,7 @@ SECTION_PREFIXES = [  # (app, URL name prefix, section), first match wins
     ("requests_relay", "relay", "dossiers"),
     ("requests_relay", "", "requests"),
     ("dashboard", "agent_home", "space"),
+    ("dashboard", "", "dashboard"),
     ("meetings", "", "meetings"),
 ]
 
@@ -65,7 +67,7 @@ def navigation(request):
     elif user.is_agent:
         items = AGENT_NAV
     elif user.is_syndicat or user.is_superuser:
-        items = REFERENT_NAV[:1]
+        items = [item for item in REFERENT_NAV if item[0] == "communes"]
     section = _section(request, agent=user.is_agent)
     nav = [
         {

@@ -1,7 +1,9 @@
 """Where each role lands: the referent's pages, the agent's space."""
 
+import csv
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -9,15 +11,16 @@ from communes.adoption.selectors import agent_adoptions
 from communes.drives.selectors import commitments_awaiting_answer
 from communes.networks.selectors import agent_networks
 from communes.suggestions.selectors import suggestions_to_answer
+from referent_portal.accounts.decorators import referent_required
 
-from . import selectors
+from . import referent, selectors
 
 
 @login_required
 def home(request):
     user = request.user
     if user.is_referent:
-        return redirect("communes:list")
+        return referent_home(request)
     if user.is_syndicat or user.is_staff:
         return redirect("admin:index")
     return redirect("dashboard:agent_home")
@@ -52,3 +55,32 @@ def former_requests_address(request, rest):
     if request.META.get("QUERY_STRING"):
         url = f"{url}?{request.META['QUERY_STRING']}"
     return HttpResponsePermanentRedirect(url)
+
+
+def referent_home(request):
+    """The referent's day: what needs doing first, then the territory at a glance."""
+    user = request.user
+    return render(
+        request,
+        "dashboard/referent_home.html",
+        {
+            "todo": referent.referent_todo(user),
+            "charts": referent.territory_charts(user),
+        },
+    )
+
+
+@referent_required
+def chart_csv(request, key):
+    """The data of one chart of the dashboard, as a spreadsheet reads it."""
+    chart = referent.chart_by_key(request.user, key)
+    if chart is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{key}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(["", *chart.columns])
+    for label, values in chart.rows():
+        writer.writerow([label, *values])
+    return response

@@ -19,9 +19,11 @@ HOME_URL = reverse("dashboard:home")
 AGENT_HOME_URL = reverse("dashboard:agent_home")
 
 
-def test_the_referent_lands_on_the_communes_of_their_epci(client):
+def test_the_referent_lands_on_their_dashboard(client):
     client.force_login(ReferentFactory())
-    assert client.get(HOME_URL).url == reverse("communes:list")
+    response = client.get(HOME_URL)
+    assert response.status_code == 200
+    assert "À faire aujourd" in response.content.decode()
 
 
 def test_the_syndicat_mixte_lands_on_the_admin_site(client):
