@@ -181,7 +181,8 @@ def test_a_chart_downloads_as_csv(client, referent):
 
     text = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert rows[0][1:] == ["Active", "En déploiement", "Charte signée", "Intéressée", "Non adhérente"]
+    header = ["Active", "En déploiement", "Charte signée", "Intéressée", "Non adhérente"]
+    assert rows[0][1:] == header
     assert any(row[0].startswith("Parapheur") and row[1] == "1" for row in rows[1:])
     assert client.get(reverse("dashboard:chart_csv", args=["inconnu"])).status_code == 404
 
