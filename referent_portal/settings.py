@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communes.drives.tasks.send_drive_reminders",
         "schedule": timedelta(hours=1),
     },
+    "training-reminders": {
+        "task": "trainings.tasks.send_training_reminders",
+        "schedule": timedelta(hours=1),
+    },
     "suggestion-rules": {
         "task": "communes.suggestions.tasks.propose_suggestions",
         "schedule": timedelta(hours=24),

@@ -60,6 +60,13 @@ KIND_LABELS = {
     "suggestions.answered": _("Réponse à une suggestion (au référent)"),
     "meetings.minutes": _("Réunion : compte rendu (aux invités)"),
     "campaigns.message": _("Campagne d'information"),
+    "trainings.confirmed": _("Formation : inscription confirmée"),
+    "trainings.waiting": _("Formation : liste d'attente"),
+    "trainings.promoted": _("Formation : place libérée, inscription confirmée"),
+    "trainings.withdrawn": _("Formation : désistement"),
+    "trainings.changed": _("Formation : session modifiée"),
+    "trainings.cancelled": _("Formation : session annulée"),
+    "trainings.reminder": _("Formation : rappel"),
 }
 
 
