@@ -47,12 +47,18 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "import_export",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "referent_portal.accounts",
     "referent_portal.outbox",
     "communes",
     "meetings",
     "trainings",
     "requests_relay",
+    "referent_portal.api",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +236,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communes.drives.tasks.send_drive_reminders",
         "schedule": timedelta(hours=1),
     },
+    "meeting-reminders": {
+        "task": "meetings.invitations.tasks.send_meeting_reminders",
+        "schedule": timedelta(hours=1),
+    },
     "training-reminders": {
         "task": "trainings.tasks.send_training_reminders",
         "schedule": timedelta(hours=1),
@@ -305,6 +315,51 @@ if SYNDICAT_WEBHOOK_URL and not SYNDICAT_WEBHOOK_SECRET:
 RELAY_TIMEOUT_SECONDS = 10
 RELAY_RETRY_WINDOW = timedelta(hours=env.int("RELAY_RETRY_HOURS", default=72))
 RELAY_STUCK_AFTER = timedelta(minutes=5)
+
+# REST API for the syndicat mixte's systems (referent_portal/api): token or session, JSON only,
+# read scoped by role like the pages. Schema and Swagger UI are public: they hold no data.
+REST_FRAMEWORK = {
+    # Token first: a call without credentials gets 401 with « WWW-Authenticate: Token ».
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "referent_portal.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "referent_portal.api.schema.PortalAutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Portail du référent e-administration — API",
+    "DESCRIPTION": (
+        "Lecture des EPCI, communes, services et adhésions, réunions, sessions de formation et "
+        "dossiers ; réponse du syndicat mixte à un dossier. Authentification : "
+        "« Authorization: Token <jeton> » (jetons émis dans le site d'administration) ou session."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI served from our own static files: the CSP allows no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AdoptionStatusEnum": "communes.adoption.models.Adoption.Status",
+        "MeetingKindEnum": "meetings.models.Meeting.Kind",
+        "MeetingStatusEnum": "meetings.models.Meeting.Status",
+        "TrainingSessionStatusEnum": "trainings.models.TrainingSession.Status",
+        "TrainingVenueEnum": "trainings.models.TrainingSession.Venue",
+        "DossierStatusEnum": "requests_relay.models.DossierStatus",
+        "RequestStatusEnum": "requests_relay.models.Status",
+        "CategoryEnum": "requests_relay.models.Category",
+        "EpciKindEnum": "communes.models.Epci.Kind",
+    },
+}
 
 PORTAL_NAME = _("Portail du référent e-administration")
 SYNDICAT_NAME = env.str("SYNDICAT_NAME", default="Mégalis Bretagne")

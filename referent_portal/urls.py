@@ -23,6 +23,7 @@ urlpatterns = [
     path("campagnes/", include("meetings.campaigns.urls")),
     path("formations/", include("trainings.urls")),
     path("api/relay/events/", relay_api.inbound_call, name="relay_inbound"),
+    path("api/", include("referent_portal.api.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:
