@@ -23,6 +23,8 @@ class User(AbstractUser):
         help_text=_("L'EPCI du référent, ou des communes de l'agent."),
     )
     language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    # Keys of accounts.preferences.OPTIONAL the person chose not to receive.
+    email_opt_outs = models.JSONField(_("courriels refusés"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("utilisateur")

@@ -2,16 +2,21 @@
 
 import csv
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from communes.adoption.selectors import agent_adoptions
 from communes.drives.selectors import commitments_awaiting_answer
 from communes.networks.selectors import agent_networks
 from communes.suggestions.selectors import suggestions_to_answer
 from referent_portal.accounts.decorators import referent_required
+from referent_portal.accounts.preferences import OPTIONAL
 
 from . import referent, selectors
 
@@ -84,3 +89,29 @@ def chart_csv(request, key):
     for label, values in chart.rows():
         writer.writerow([label, *values])
     return response
+
+
+class EmailPreferencesForm(forms.Form):
+    receive = forms.MultipleChoiceField(
+        label=_("Je souhaite recevoir"),
+        choices=[(key, label) for key, (label, _kinds) in OPTIONAL.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+@login_required
+def email_preferences(request):
+    """The optional e-mails an agent may turn off; the others are listed, not offered."""
+    user = request.user
+    if not user.is_agent:
+        return redirect("dashboard:home")
+    receive = [key for key in OPTIONAL if key not in user.email_opt_outs]
+    form = EmailPreferencesForm(request.POST or None, initial={"receive": receive})
+    if request.method == "POST" and form.is_valid():
+        chosen = set(form.cleaned_data["receive"])
+        user.email_opt_outs = [key for key in OPTIONAL if key not in chosen]
+        user.save(update_fields=["email_opt_outs"])
+        messages.success(request, gettext("Vos préférences sont enregistrées."))
+        return redirect("dashboard:email_preferences")
+    return render(request, "dashboard/email_preferences.html", {"form": form})

@@ -58,6 +58,13 @@ KIND_LABELS = {
     "drives.outcome_refuse": _("Démarche collective : adhésion refusée"),
     "suggestions.sent": _("Suggestion à une commune"),
     "suggestions.answered": _("Réponse à une suggestion (au référent)"),
+    "meetings.invitation": _("Réunion : invitation"),
+    "meetings.invitation_update": _("Réunion : invitation mise à jour"),
+    "meetings.invitation_cancel": _("Réunion : annulation"),
+    "meetings.reminder": _("Réunion : rappel (à ceux qui acceptent)"),
+    "meetings.chase": _("Réunion : relance (sans réponse)"),
+    "meetings.chase_staff": _("Réunion : relance aux services de la commune"),
+    "meetings.delegated": _("Réunion : remplaçant désigné (au référent)"),
     "meetings.minutes": _("Réunion : compte rendu (aux invités)"),
     "campaigns.message": _("Campagne d'information"),
     "trainings.confirmed": _("Formation : inscription confirmée"),
@@ -88,6 +95,7 @@ STATUS_ICONS = {
     Status.SENT: "admin/img/icon-yes.svg",
     Status.RETRY: "admin/img/icon-alert.svg",
     Status.FAILED: "admin/img/icon-no.svg",
+    Status.SKIPPED: "admin/img/icon-no.svg",
 }
 
 

@@ -20,6 +20,7 @@ class OutgoingEmail(TimeStampedModel):
         SENT = "sent", _("Envoyé")
         RETRY = "retry", _("Nouvel essai prévu")
         FAILED = "failed", _("Échec définitif")
+        SKIPPED = "skipped", _("Non envoyé (choix du destinataire)")
 
     SENDABLE = (Status.QUEUED, Status.RETRY)
 
