@@ -1,0 +1,10 @@
+"""Thin Celery entry points of the invitations (the beat schedule runs the reminders hourly)."""
+
+from celery import shared_task
+
+from .services import invitations_send_reminders
+
+
+@shared_task(ignore_result=True)
+def send_meeting_reminders() -> int:
+    return invitations_send_reminders()
