@@ -74,6 +74,7 @@ KIND_LABELS = {
     "trainings.changed": _("Formation : session modifiée"),
     "trainings.cancelled": _("Formation : session annulée"),
     "trainings.reminder": _("Formation : rappel"),
+    "trainings.attestation": _("Formation : attestation et questionnaire de satisfaction"),
 }
 
 
