@@ -6,9 +6,10 @@ enrol then join the waiting list in order. When a seat frees up (a withdrawal, m
 the first waiting person is promoted and told. A change of date, time or place raises the
 iCalendar SEQUENCE and re-sends the event to the enrolled; a cancellation sends METHOD:CANCEL.
 
-Every write that changes who holds a seat locks the session row first (`select_for_update`),
-then counts the enrolled inside the lock; the database also refuses more enrolled than seats
-(training_session_not_overbooked). So two agents taking the last seat at once never both get it.
+Every write that changes who holds a seat locks the session row first (`select_for_update`)
+and counts the enrolled inside the lock; the seats taken then move on the session row in one
+UPDATE that the database checks against the capacity (training_session_not_overbooked). So two
+agents taking the last seat at once never both get it, even through a path that forgot the lock.
 """
 
 from collections.abc import Iterable
@@ -17,6 +18,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -72,15 +74,36 @@ def _lock(session: TrainingSession) -> TrainingSession:
     )
 
 
-def _count_seats(session: TrainingSession) -> None:
-    """Recount the enrolled (inside the lock) and say « complète » when no seat is left."""
-    session.seats_taken = session.enrolments.filter(status=Seat.ENROLLED).count()
+def _sync_status(session: TrainingSession) -> None:
+    """« complète » when no seat is left, « ouverte » again when one frees up."""
     if session.status in (Status.OPEN, Status.FULL):
         session.status = Status.FULL if session.seats_taken >= session.capacity else Status.OPEN
 
 
-def _save_seats(session: TrainingSession) -> None:
-    session.save(update_fields=["seats_taken", "status", "updated_at"])
+def _move_seats(session: TrainingSession, delta: int) -> None:
+    """Take (delta > 0) or give back seats in one UPDATE … SET seats_taken = seats_taken + delta.
+
+    PostgreSQL applies it to the latest committed row and checks training_session_not_overbooked
+    there: even a code path that forgot the row lock could not seat more people than seats. The
+    status moves in the same statement, so « complète » always says what the count says.
+    """
+    if delta:
+        taken = F("seats_taken") + delta
+        TrainingSession.objects.filter(pk=session.pk).update(
+            seats_taken=taken,
+            status=Case(
+                When(
+                    Q(status__in=[Status.OPEN, Status.FULL]) & Q(capacity__lte=taken),
+                    then=Value(Status.FULL),
+                ),
+                When(status__in=[Status.OPEN, Status.FULL], then=Value(Status.OPEN)),
+                default=F("status"),
+            ),
+            updated_at=timezone.now(),
+        )
+    session.seats_taken, session.status = TrainingSession.objects.values_list(
+        "seats_taken", "status"
+    ).get(pk=session.pk)
 
 
 def registration_open(session: TrainingSession, *, today: date | None = None) -> bool:
@@ -193,8 +216,7 @@ def _promote(session: TrainingSession, *, now: datetime) -> list[Enrolment]:
         enrolment.status = Seat.ENROLLED
         enrolment.promoted_at = now
         enrolment.save(update_fields=["status", "promoted_at", "updated_at"])
-    _count_seats(session)
-    _save_seats(session)
+    _move_seats(session, len(promoted))
     for enrolment in promoted:
         _tell(enrolment, "promoted", kind="trainings.promoted", ics=REQUEST, session=session)
     return promoted
@@ -293,8 +315,8 @@ def session_open(*, session: TrainingSession, by: User) -> TrainingSession:
     if session.status != Status.PLANNED:
         raise ValidationError(_("Les inscriptions à cette session sont déjà ouvertes."))
     session.status = Status.OPEN
-    _count_seats(session)
-    session.save(update_fields=["status", "seats_taken", "updated_at"])
+    _sync_status(session)
+    session.save(update_fields=["status", "updated_at"])
     return session
 
 
@@ -345,7 +367,7 @@ def session_update(*, session: TrainingSession, by: User, **fields) -> list[str]
     calendar_changed = any(name in CALENDAR_FIELDS or name == "module" for name in changed)
     if calendar_changed:
         session.sequence += 1
-    _count_seats(session)
+    _sync_status(session)
     session.full_clean()
     session.save()
     if calendar_changed:
@@ -510,8 +532,7 @@ def enrolments_create(
         _check_may_enrol(session, contact, by)
     now = timezone.now()
     enrolments = [_enrol(session, contact, by=by, commune=commune, now=now) for contact in contacts]
-    _count_seats(session)
-    _save_seats(session)
+    _move_seats(session, sum(1 for e in enrolments if e.status == Seat.ENROLLED))
     for enrolment in enrolments:
         _confirm(session, enrolment)
     return enrolments
@@ -554,14 +575,15 @@ def enrolment_withdraw(*, enrolment: Enrolment, by: User) -> Enrolment:
             code="deadline_passed",
             params={"date": session.registration_deadline.strftime("%d/%m/%Y")},
         )
-    had_calendar = enrolment.status == Seat.ENROLLED and enrolment.sent_sequence is not None
+    had_seat = enrolment.status == Seat.ENROLLED
+    had_calendar = had_seat and enrolment.sent_sequence is not None
     now = timezone.now()
     enrolment.status = Seat.WITHDRAWN
     enrolment.withdrawn_at = now
     enrolment.withdrawn_by = by
     enrolment.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "updated_at"])
-    _count_seats(session)
-    _save_seats(session)
+    if had_seat:
+        _move_seats(session, -1)
     _tell(
         enrolment,
         "withdrawn",
