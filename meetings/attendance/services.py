@@ -9,10 +9,13 @@
   once.
 """
 
+import os
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone, translation
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -169,6 +172,15 @@ def minutes_save(*, meeting: Meeting, by: User, minutes: str) -> Meeting:
     return meeting
 
 
+def _attachment_name(document) -> str:
+    """« Programme de la réunion.pdf »: the title the referent gave, the file's extension
+    (the stored name carries the storage's suffix, e.g. programme_80Zxcrc.pdf)."""
+    stored = document.file.name.rsplit("/", 1)[-1]
+    extension = os.path.splitext(stored)[1].lower()
+    title = get_valid_filename(document.title.replace("/", "-").strip()) if document.title else ""
+    return f"{title.replace('_', ' ')}{extension}" if title else stored
+
+
 def _document_attachments(meeting: Meeting) -> list[Attachment]:
     """The meeting's documents, read once for every e-mail."""
     attachments = []
@@ -185,9 +197,7 @@ def _document_attachments(meeting: Meeting) -> list[Attachment]:
                 code="document_missing",
                 params={"title": document.title},
             ) from exc
-        attachments.append(
-            Attachment(filename=document.file.name.rsplit("/", 1)[-1], content=content)
-        )
+        attachments.append(Attachment(filename=_attachment_name(document), content=content))
     return attachments
 
 
@@ -197,13 +207,28 @@ def _record_on_timelines(meeting: Meeting, by: User) -> None:
         for row in meeting_rates(meeting):
             if row.commune is None:
                 continue
-            present = ngettext("%(n)s présent", "%(n)s présents", row.present) % {"n": row.present}
-            invited = ngettext("%(n)s invité", "%(n)s invités", row.invited) % {"n": row.invited}
+            if row.invited:
+                present = ngettext("%(n)s présent", "%(n)s présents", row.present) % {
+                    "n": row.present
+                }
+                invited = ngettext("%(n)s invité", "%(n)s invités", row.invited) % {
+                    "n": row.invited
+                }
+                outcome = gettext("%(present)s sur %(invited)s") % {
+                    "present": present,
+                    "invited": invited,
+                }
+            else:  # not invited, and someone came all the same
+                outcome = ngettext(
+                    "%(n)s présent, venu sans invitation",
+                    "%(n)s présents, venus sans invitation",
+                    row.present,
+                ) % {"n": row.present}
             timeline_record(
                 commune=Commune(pk=row.commune),
                 kind=TIMELINE_KIND,
-                title=gettext("Réunion « %(title)s » : %(present)s sur %(invited)s")
-                % {"title": meeting.title, "present": present, "invited": invited},
+                title=gettext("Réunion « %(title)s » : %(outcome)s")
+                % {"title": meeting.title, "outcome": outcome},
                 actor=by,
                 subject=meeting,
             )

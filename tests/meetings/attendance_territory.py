@@ -115,7 +115,12 @@ def invitees(meeting, communes):
             meeting, "Gilles Sans Adresse", pledeliac, function="Maire", email=""
         ),
         "president": invite(
-            meeting, "Gaël Le Goff", None, function="Président de l'EPCI", response="accepted"
+            meeting,
+            "Gaël Le Goff",
+            None,
+            function="Président de l'EPCI",
+            response=Response.ACCEPTED,
+            email="president@lamballe-terre-mer.example.org",
         ),
     }
 
