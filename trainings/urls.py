@@ -1,6 +1,6 @@
 """/formations/…: the catalogue, the sessions, enrolments and withdrawals."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("sessions/<int:pk>/m-inscrire/", views.enrol_self, name="enrol_self"),
     path("sessions/<int:pk>/inscrire/", views.enrol_others, name="enrol_others"),
     path("inscriptions/<int:pk>/desister/", views.enrolment_withdraw, name="enrolment_withdraw"),
+    path("", include("trainings.urls_followup")),
 ]
