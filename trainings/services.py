@@ -636,7 +636,11 @@ def _remind(session_id: int, *, now: datetime, today: date) -> int:
         if confirmed_on >= round_began:
             continue
         email = _tell(
-            enrolment, "reminder", kind="trainings.reminder", session=session, days_left=days
+            enrolment,
+            "reminder",
+            kind="trainings.reminder",
+            session=session,
+            days_left=(timezone.localdate(session.starts_at) - today).days,
         )
         EnrolmentReminder.objects.create(enrolment=enrolment, days_before=days, email_message=email)
         sent += email is not None

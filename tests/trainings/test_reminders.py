@@ -78,6 +78,7 @@ def test_a_late_reminder_run_still_sends_the_current_round_only(session, enrolle
     # The worker was down from D-7 to D-2: the 7-day reminder still goes once on D-3…
     with at("2026-12-11"):
         assert enrolment_send_reminders() == 2
+    assert all("dans 3 jours" in m.subject for m in mails("trainings.reminder"))
     # …and the 1-day reminder on D-1, not a third one.
     with at("2026-12-13"):
         assert enrolment_send_reminders() == 2
