@@ -76,17 +76,23 @@ class AdoptionFilter(filters.FilterSet):
         fields = ["epci", "commune", "service", "status"]
 
 
+# Dates in ISO 8601 only, whatever the caller's language (no « 31/12/2026 » in French).
+ISO_DATE = ["%Y-%m-%d"]
+
+
 class _DateRange(filters.FilterSet):
     """`starts_after` and `starts_before`: dates (YYYY-MM-DD), both included."""
 
     starts_after = filters.DateFilter(
         field_name="starts_at",
         lookup_expr="date__gte",
+        input_formats=ISO_DATE,
         help_text=_("Commence ce jour ou après (AAAA-MM-JJ)."),
     )
     starts_before = filters.DateFilter(
         field_name="starts_at",
         lookup_expr="date__lte",
+        input_formats=ISO_DATE,
         help_text=_("Commence ce jour ou avant (AAAA-MM-JJ)."),
     )
 
