@@ -434,17 +434,27 @@ def invitations_send_update(*, meeting: Meeting, by: User) -> int:
     invited receives the updated invitation, same UID, saying what changed. Runs in the
     caller's transaction; returns how many e-mails."""
     invitations = list(_still_invited(meeting))
-    rescheduled = False
     for invitation in invitations:
         invitation.meeting = meeting
         changes = _changes(meeting, _previous_event(invitation.email_message))
-        rescheduled = rescheduled or "when" in changes
         _send_invitation(invitation, template="update", kind=KIND_UPDATE, changes=changes)
     Invitation.objects.bulk_update(invitations, ["email_message", "sent_sequence"])
-    if rescheduled:
-        # The reminders are counted from the new date: those already sent may go again.
-        InvitationReminder.objects.filter(invitation__meeting=meeting).delete()
+    _forget_reminders_of_an_earlier_date(meeting)
     return len(invitations)
+
+
+def _forget_reminders_of_an_earlier_date(meeting: Meeting) -> None:
+    """A reminder is recorded once due; one recorded but not due for the meeting's date now
+    was for an earlier date (the meeting moved later): it goes again, counted from the new
+    date. Moved earlier, what was sent stays sent."""
+    now = timezone.now()
+    stale = [
+        reminder.pk
+        for reminder in InvitationReminder.objects.filter(invitation__meeting=meeting)
+        if due_at(meeting, reminder.days_before) > now
+    ]
+    if stale:
+        InvitationReminder.objects.filter(pk__in=stale).delete()
 
 
 def invitations_send_cancel(*, meeting: Meeting, by: User) -> int:
