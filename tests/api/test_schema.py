@@ -74,6 +74,7 @@ def test_the_docs_page_has_no_inline_script_nor_style_and_its_script_is_served(c
     for src in re.findall(r'<script src="([^"]+)"', html):
         src = src.replace("&amp;", "&")
         asset = client.get(src)
+        asset.close()  # a file response: close the file it streams
         assert asset.status_code == 200, src
         assert "javascript" in asset.headers["Content-Type"], src
     init = client.get(reverse("api:docs"), {"script": ""}).content.decode()
