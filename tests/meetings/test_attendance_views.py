@@ -373,3 +373,22 @@ def test_the_rates_page_shows_only_the_referents_own_communes(logged_in, other_m
     page = text_of(logged_in.get(reverse("meetings:attendance_rates")))
 
     assert "Dinan" not in page
+
+
+def test_the_commune_section_tells_how_often_the_commune_came(referent, communes, frozen):
+    from django.template.loader import render_to_string
+
+    from meetings.attendance.selectors import commune_attendance
+
+    held(referent, 10, {communes["Hénon"]: [True, False]})
+    held(referent, 5, {communes["Hénon"]: [False]})
+
+    page = render_to_string(
+        "meetings/attendance/_commune_section.html",
+        {"commune_attendance": commune_attendance(communes["Hénon"])},
+    )
+
+    assert "Sur 2 réunions tenues où elle était invitée, elle était présente à 1." in " ".join(
+        page.split()
+    )
+    assert "1 présent sur 2" in page
