@@ -48,6 +48,8 @@ class DelegateForm(forms.Form):
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.helper = FormHelper()
+        # The server's messages, in the error summary, rather than the browser's bubbles.
+        self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
             "name", "email", "function", Submit("send", _("Envoyer l'invitation à ma place"))
         )

@@ -167,9 +167,11 @@ def rsvp_view(view=None, *, after_meeting: bool = False):
                 response = _closed(request, invitation, signed, state)
             else:
                 response = view(request, invitation, signed, *args, **kwargs)
-        # The link is a key: keep it out of caches and of the Referer of outgoing links.
-        response.headers.setdefault("Cache-Control", "private, no-store")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # The link is a key: keep it out of caches and out of the Referer sent to other sites
+        # (the video link). Not "no-referrer": the browser would send "Origin: null" with the
+        # answer buttons' POST and the CSRF check would refuse them.
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapper
