@@ -54,7 +54,7 @@ class SessionForm(forms.Form):
         queryset=TrainingModule.objects.none(),
         empty_label=_("Choisissez un module…"),
     )
-    day = forms.DateField(label=_("Jour"), widget=DateInput())
+    day = forms.DateField(label=_("Date de la session"), widget=DateInput())
     start_time = forms.TimeField(label=_("Heure de début"), widget=TimeInput())
     end_time = forms.TimeField(label=_("Heure de fin"), widget=TimeInput())
     venue = forms.ChoiceField(
