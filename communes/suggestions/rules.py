@@ -154,10 +154,31 @@ def no_contact_for_long(epci: Epci, now: datetime) -> list[Proposal]:
 
 
 def untrained_on_adopted_service(epci: Epci, now: datetime) -> list[Proposal]:
-    """Communes that use a service (adoption active) but none of whose agents attended a
-    training on it. Disabled: it needs the trainings' sessions and attendance, which the
-    portal does not record yet. It proposes nothing until then."""
-    return []
+    """Communes that use a service (charter signed, being deployed or active) none of whose
+    agents attended a training on it: the flags of the training coverage
+    (trainings/coverage.py). One proposal per commune and service, naming the modules."""
+    from trainings.coverage import training_coverage
+
+    by_service: dict[tuple[int, int], tuple[Commune, Service, list[str]]] = {}
+    for commune, cell in training_coverage(epci).flags:
+        service = cell.module.service
+        key = (commune.pk, service.pk)
+        by_service.setdefault(key, (commune, service, []))[2].append(cell.module.title)
+    return [
+        Proposal(
+            commune=commune,
+            service=service,
+            title=gettext("Former vos agents à « %(service)s »") % {"service": service.name},
+            body=gettext(
+                "Votre commune utilise le service « %(service)s », mais aucun de vos agents "
+                "n'a encore suivi la formation correspondante (%(modules)s). Une session "
+                "sur le territoire de l'EPCI peut les aider au quotidien : souhaitez-vous que "
+                "nous en organisions une ?"
+            )
+            % {"service": service.name, "modules": ", ".join(f"« {m} »" for m in modules)},
+        )
+        for commune, service, modules in by_service.values()
+    ]
 
 
 RULES: list[Rule] = [
@@ -186,15 +207,11 @@ RULES: list[Rule] = [
         code="formation_service_adopte",
         title=_("Former les agents à un service adopté"),
         description=_(
-            "Proposera une formation aux communes qui utilisent un service (adhésion active) "
-            "sans qu'aucun de leurs agents n'ait suivi de formation sur ce service."
+            "Propose une formation aux communes qui utilisent un service (charte signée, en "
+            "déploiement ou adhésion active) sans qu'aucun de leurs agents n'ait été présent à "
+            "une session d'un module sur ce service."
         ),
         propose=untrained_on_adopted_service,
-        enabled=False,
-        disabled_reason=_(
-            "Désactivée : elle s'appuiera sur les sessions de formation et les présences, que "
-            "le portail n'enregistre pas encore. Elle ne propose rien d'ici là."
-        ),
     ),
 ]
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from communes.models import Adoption, Service, Suggestion
 from communes.suggestions.services import suggestions_propose
 from referent_portal.outbox.models import OutgoingEmail
+from tests.communes.suggestions.helpers import trained_on
 from tests.factories import CommuneFactory, EpciFactory, ReferentFactory, agent_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -27,6 +28,7 @@ def territory():
     Adoption.objects.create(
         commune=henon, service=Service.objects.get(code="actes"), status="active"
     )
+    trained_on(henon, "actes")  # an agent trained on acts: only the archiving rule applies
     return {
         "epci": epci,
         "henon": henon,
@@ -61,7 +63,7 @@ def test_a_proposed_suggestion_is_sent_answered_later_and_the_answer_reaches_the
     # The referent reads the rules, then the proposal, and sends it.
     log_in(page, "claire.legoff", "/communes/suggestions/regles/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Règles des suggestions")
-    expect(page.get_by_text("Désactivée", exact=True)).to_be_visible()
+    expect(page.get_by_text("Former les agents à un service adopté")).to_be_visible()
     assert_accessible(page)
 
     page.goto("/communes/suggestions/")

@@ -19,7 +19,7 @@ from communes.suggestions.services import (
 from communes.suggestions.tasks import propose_suggestions
 from communes.timeline.services import timeline_record
 from referent_portal.outbox.models import OutgoingEmail
-from tests.communes.suggestions.helpers import adopt, proposed
+from tests.communes.suggestions.helpers import adopt, proposed, trained_on
 from tests.factories import CommuneFactory, ContactFactory, EpciFactory, agent_of
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_archiving_is_proposed_to_communes_active_on_acts_without_archiving(epci
         ("Bréhand", "archivage"),
         ("Moncontour", "archivage"),
     }
-    suggestion = Suggestion.objects.get(commune=plain)
+    suggestion = Suggestion.objects.get(commune=plain, rule="archivage_apres_actes")
     assert suggestion.status == Status.PROPOSED
     assert suggestion.title == "Archiver électroniquement vos actes"
     assert "Archivage électronique" in suggestion.body
@@ -137,14 +137,18 @@ def test_sending_a_suggestion_is_itself_a_contact(epci, referent):
 # --- (c) training on an adopted service ----------------------------------------------------
 
 
-def test_the_training_rule_is_documented_but_proposes_nothing_until_trainings_exist(epci, referent):
+def test_the_training_rule_proposes_to_communes_using_a_service_without_a_trained_agent(
+    epci, referent
+):
+    # The rule reads the training coverage (tests/trainings/test_coverage.py tests it fully).
     rule = RULES_BY_CODE["formation_service_adopte"]
-    assert rule.enabled is False
-    assert "Désactivée" in str(rule.disabled_reason)
-    commune = CommuneFactory(epci=epci)
-    adopt(commune, "parapheur")
-    assert rule.propose(epci, timezone.now()) == []
-    assert not Suggestion.objects.filter(rule="formation_service_adopte").exists()
+    assert rule.enabled is True
+    untrained = CommuneFactory(epci=epci, name="Hénon")
+    adopt(untrained, "parapheur")
+    trained = CommuneFactory(epci=epci, name="Bréhand")
+    adopt(trained, "parapheur")
+    trained_on(trained, "parapheur")
+    assert proposals(epci, "formation_service_adopte") == {("Hénon", "parapheur")}
 
 
 def test_every_rule_has_a_code_a_title_and_a_description():
@@ -163,9 +167,11 @@ def test_every_rule_has_a_code_a_title_and_a_description():
 
 @pytest.fixture
 def both_rules(epci, referent):
-    """Hénon: active on acts, never archived, silent for 800 days: both rules apply."""
+    """Hénon: active on acts, never archived, silent for 800 days: both rules apply (an
+    agent trained on acts long ago keeps the training rule out of these tests)."""
     commune = CommuneFactory(epci=epci, name="Hénon")
     adopt(commune, "actes")
+    trained_on(commune, "actes")
     settle(commune, days_ago=800)
     return commune
 
@@ -235,6 +241,7 @@ def test_the_nightly_run_skips_epcis_without_a_referent(both_rules):
     lonely = EpciFactory(name="Sans référent")
     commune = CommuneFactory(epci=lonely)
     adopt(commune, "actes")
+    trained_on(commune, "actes")
     settle(commune, days_ago=800)
 
     assert propose_suggestions() == 2  # Hénon's EPCI only

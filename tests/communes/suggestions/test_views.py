@@ -10,7 +10,7 @@ from communes.models import Service, Suggestion
 from communes.suggestions.selectors import commune_suggestions, suggestions_to_answer
 from communes.suggestions.services import suggestion_answer, suggestion_create
 from referent_portal.outbox.models import OutgoingEmail
-from tests.communes.suggestions.helpers import adopt, emails_to, proposed
+from tests.communes.suggestions.helpers import adopt, emails_to, proposed, trained_on
 from tests.factories import CommuneFactory, ReferentFactory, SyndicatFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,11 +154,12 @@ def test_the_rules_page_describes_each_rule_in_plain_language(client, referent, 
     assert "Archivage électronique après la télétransmission des actes" in body
     assert "sans aucun échange depuis 400 jours" in body
     assert "Former les agents à un service adopté" in body
-    assert "Désactivée" in body
+    assert "Désactivée" not in body  # every rule is on since the trainings record attendance
 
 
 def test_applying_the_rules_now_proposes_for_the_referents_epci(client, referent, henon):
     adopt(henon, "actes")
+    trained_on(henon, "actes")  # only the archiving rule applies
     client.force_login(referent)
     response = client.post(reverse("communes:suggestion_propose_now"), follow=True)
     assert [s.commune for s in response.context["suggestions"]] == [henon]
