@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communes.adoption.selectors import adoption_request_action
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.decorators import agent_required, referent_required
+from trainings.demand import training_request_action
 
 from . import services
 from .forms import (
@@ -206,6 +207,8 @@ def _render_detail(request, obj, *, status=200, **bound_forms):
         context["can_relay"] = _can_relay(obj)
         # A membership request can become an adoption change in one step (communes app).
         context["adoption_action"] = adoption_request_action(user=user, request_obj=obj)
+        # A training request puts people on the waiting list of its module (trainings app).
+        context["training_action"] = training_request_action(user=user, request_obj=obj)
         # A meeting request becomes a meeting in one step (meetings app).
         if obj.category == Category.MEETING:
             context["request_meetings"] = list(obj.meetings.order_by("starts_at"))

@@ -44,6 +44,7 @@ from meetings.personal_data import meetings_anonymise, meetings_export
 from referent_portal.accounts.models import User
 from referent_portal.outbox.models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
 from requests_relay.models import Message, Request
+from trainings.personal_data import trainings_anonymise, trainings_export
 
 from . import resources
 from .selectors import contacts_inactive_since
@@ -462,6 +463,7 @@ def contact_export_json(*, contact: Contact) -> dict:
             for email in _emails_to(addresses).order_by("created_at", "pk")
         ],
         **meetings_export(contact, addresses, _when),
+        **trainings_export(contact, _when),
         "drive_commitments_changed": [],
         "adoption_changes": [],
         "suggestions_answered": [],
@@ -729,6 +731,7 @@ def contact_anonymise(*, contact: Contact, by: User | None) -> Contact:
     _scrub(TimelineEntry.objects.filter(timeline_scope), ["title", "detail"], strings, label)
     _anonymise_emails(addresses, contact=contact, strings=strings, label=label)
     meetings_anonymise(contact, addresses, label=label, address=anonymous_address(contact))
+    trainings_anonymise(contact, strings=strings, label=label)
     # E-mails to others that name the person (a referent told of their request…).
     _scrub(OutgoingEmail.objects.all(), ["subject", "body_text", "body_html"], strings, label)
 
