@@ -26,12 +26,14 @@ class RecipientStatus:
     WAITING = "waiting"  # written, not yet handed to the mail server (or a retry is planned)
     SENT = "sent"
     FAILED = "failed"
+    SKIPPED = "skipped"  # the person chose not to receive campaigns (their account's settings)
 
     choices = [
         (PREPARING, _("En préparation")),
         (WAITING, _("En attente")),
         (SENT, _("Envoyé")),
         (FAILED, _("Échec")),
+        (SKIPPED, _("Non envoyé (choix du destinataire)")),
     ]
     labels = dict(choices)
 
@@ -55,6 +57,7 @@ def _count_filters(prefix: str = "") -> dict:
         "waiting": Q(**{f"{mail}__in": (Mail.QUEUED, Mail.SENDING, Mail.RETRY)}),
         "sent": Q(**{mail: Mail.SENT}),
         "failed": Q(**{mail: Mail.FAILED}),
+        "skipped": Q(**{mail: Mail.SKIPPED}),
     }
 
 
@@ -172,6 +175,7 @@ def with_status(recipients: QuerySet[CampaignRecipient]) -> QuerySet[CampaignRec
             When(filters["preparing"], then=Value(RecipientStatus.PREPARING)),
             When(filters["sent"], then=Value(RecipientStatus.SENT)),
             When(filters["failed"], then=Value(RecipientStatus.FAILED)),
+            When(filters["skipped"], then=Value(RecipientStatus.SKIPPED)),
             default=Value(RecipientStatus.WAITING),
             output_field=CharField(),
         )
@@ -193,7 +197,8 @@ def campaign_recipients(
 
 
 def campaign_counts(campaign: Campaign) -> dict[str, int]:
-    """{"total": …, "preparing": …, "waiting": …, "sent": …, "failed": …} in one query."""
+    """{"total": …, "preparing": …, "waiting": …, "sent": …, "failed": …, "skipped": …}, in
+    one query."""
     filters = _count_filters()
     return CampaignRecipient.objects.filter(campaign=campaign).aggregate(
         total=Count("pk"), **{name: Count("pk", filter=q) for name, q in filters.items()}

@@ -189,16 +189,16 @@ def email_queue(
         body_html=html,
         language=language,
     )
-    # The fields (an invalid address is the caller's ValidationError); not the two constraints
-    # on sent/sending rows nor the fresh UUID's uniqueness, which a new queued row cannot break
-    # and the database enforces anyway: they cost three queries per message, which a campaign
-    # of thousands of recipients pays thousands of times.
     if opted_out(kind, to):
         # Kept as a row: the sender's page shows why this person was not written to.
         email.status = OutgoingEmail.Status.SKIPPED
         email.last_error = gettext(
             "Non envoyé : le destinataire a choisi de ne pas recevoir ces messages."
         )
+    # The fields (an invalid address is the caller's ValidationError); not the two constraints
+    # on sent/sending rows nor the fresh UUID's uniqueness, which a new row cannot break and
+    # the database enforces anyway: they cost three queries per message, which a campaign of
+    # thousands of recipients pays thousands of times.
     email.full_clean(exclude=["message_id"], validate_constraints=False)
     email.save()
     OutgoingAttachment.objects.bulk_create(

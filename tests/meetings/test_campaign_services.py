@@ -16,10 +16,21 @@ from django.utils import timezone
 from communes.models import Contact
 from communes.timeline.models import TimelineEntry
 from meetings.campaigns import services
-from meetings.campaigns.selectors import campaign_audience, campaign_counts, campaign_reach
+from meetings.campaigns.selectors import (
+    campaign_audience,
+    campaign_counts,
+    campaign_reach,
+    with_status,
+)
 from meetings.models import Campaign, CampaignDocument
 from referent_portal.outbox.models import OutgoingAttachment, OutgoingEmail
-from tests.factories import CommuneFactory, ContactFactory, EpciFactory, ReferentFactory
+from tests.factories import (
+    CommuneFactory,
+    ContactFactory,
+    EpciFactory,
+    ReferentFactory,
+    agent_of,
+)
 from tests.meetings import campaign_factories
 from tests.meetings.campaign_factories import draft, people, territory
 
@@ -396,19 +407,33 @@ def test_each_commune_reached_gets_one_timeline_entry_once_an_e_mail_is_sent(pub
 
 
 def test_the_counts_follow_the_outbox():
-    _epci, referent, (a,) = territory(sizes=(4,))
+    _epci, referent, (a,) = territory(sizes=(5,))
     with transaction.atomic():
         campaign = draft(referent, communes=[a])
         services.campaign_send(campaign=campaign, by=referent)
-    services.campaign_send_batch(campaign_id=campaign.pk, size=3)
-    r1, r2, r3, _r4 = campaign.recipients.order_by("pk")
+    services.campaign_send_batch(campaign_id=campaign.pk, size=4)
+    r1, r2, r3, r4, _r5 = campaign.recipients.order_by("pk")
     mark(r1, Mail.SENT)
     mark(r2, Mail.FAILED, "550")
     mark(r3, Mail.RETRY)
+    mark(r4, Mail.SKIPPED)
     assert campaign_counts(campaign) == {
-        "total": 4,
+        "total": 5,
         "preparing": 1,
         "waiting": 1,
         "sent": 1,
         "failed": 1,
+        "skipped": 1,
     }
+
+
+def test_a_person_who_chose_not_to_receive_campaigns_is_not_written_to_and_it_shows(published):
+    _epci, referent, (a,) = territory(sizes=(2,))
+    agent = agent_of(a, email_opt_outs=["campaigns"])
+    campaign = sent_campaign(referent, [a])
+
+    recipient = with_status(campaign.recipients.filter(email=agent.email)).get()
+    assert recipient.status == "skipped"
+    assert recipient.email_message.status == Mail.SKIPPED
+    assert campaign_counts(campaign)["skipped"] == 1
+    assert campaign.status == Campaign.Status.SENT
