@@ -22,6 +22,7 @@ from requests_relay.models import Category, Request
 from . import services
 from .attendance.selectors import attendance_panel
 from .forms import CancelForm, DocumentForm, MeetingForm, add_service_error
+from .invitations.selectors import invitations_panel
 from .models import Meeting, MeetingDocument
 from .selectors import meeting_list as select_meetings
 from .selectors import meetings_visible_to, with_invitation_counts
@@ -161,6 +162,7 @@ def render_detail(request, meeting: Meeting, *, status=200, **forms):
             "document_form": DocumentForm(),
             "is_open": meeting.status in (Meeting.Status.DRAFT, Meeting.Status.SCHEDULED),
             **attendance_panel(meeting),
+            **invitations_panel(meeting),
             **forms,
         },
         status=status,
