@@ -91,7 +91,7 @@ class DemandFromRequestForm(forms.Form):
         self.helper.layout = Layout(
             Field("contacts"),
             StrictButton(
-                gettext("Mettre en attente d'une session"),
+                gettext("Mettre en attente"),
                 type="submit",
                 css_class="btn-outline-primary btn-sm",
             ),
