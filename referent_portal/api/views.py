@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import JsonResponse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status, viewsets
@@ -48,8 +49,8 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Les EPCI visibles", tags=["territoire"]),
-    retrieve=extend_schema(summary="Un EPCI, par son SIREN", tags=["territoire"]),
+    list=extend_schema(summary=_("Les EPCI visibles"), tags=["territoire"]),
+    retrieve=extend_schema(summary=_("Un EPCI, par son SIREN"), tags=["territoire"]),
 )
 class EpciViewSet(ScopedViewSet):
     serializer_class = serializers.EpciSerializer
@@ -61,8 +62,8 @@ class EpciViewSet(ScopedViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Les communes visibles", tags=["territoire"]),
-    retrieve=extend_schema(summary="Une commune, par son code INSEE", tags=["territoire"]),
+    list=extend_schema(summary=_("Les communes visibles"), tags=["territoire"]),
+    retrieve=extend_schema(summary=_("Une commune, par son code INSEE"), tags=["territoire"]),
 )
 class CommuneViewSet(ScopedViewSet):
     serializer_class = serializers.CommuneSerializer
@@ -76,8 +77,8 @@ class CommuneViewSet(ScopedViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Le catalogue des services du syndicat mixte", tags=["services"]),
-    retrieve=extend_schema(summary="Un service, par son code", tags=["services"]),
+    list=extend_schema(summary=_("Le catalogue des services du syndicat mixte"), tags=["services"]),
+    retrieve=extend_schema(summary=_("Un service, par son code"), tags=["services"]),
 )
 class ServiceViewSet(ScopedViewSet):
     serializer_class = serializers.ServiceSerializer
@@ -91,8 +92,8 @@ class ServiceViewSet(ScopedViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Les adhésions des communes aux services", tags=["services"]),
-    retrieve=extend_schema(summary="Une adhésion", tags=["services"]),
+    list=extend_schema(summary=_("Les adhésions des communes aux services"), tags=["services"]),
+    retrieve=extend_schema(summary=_("Une adhésion"), tags=["services"]),
 )
 class AdoptionViewSet(ScopedViewSet):
     serializer_class = serializers.AdoptionSerializer
@@ -107,8 +108,8 @@ class AdoptionViewSet(ScopedViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Les réunions", tags=["réunions et formations"]),
-    retrieve=extend_schema(summary="Une réunion", tags=["réunions et formations"]),
+    list=extend_schema(summary=_("Les réunions"), tags=["réunions et formations"]),
+    retrieve=extend_schema(summary=_("Une réunion"), tags=["réunions et formations"]),
 )
 class MeetingViewSet(ScopedViewSet):
     serializer_class = serializers.MeetingSerializer
@@ -124,10 +125,10 @@ class MeetingViewSet(ScopedViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Les sessions de formation, avec leurs places libres",
+        summary=_("Les sessions de formation, avec leurs places libres"),
         tags=["réunions et formations"],
     ),
-    retrieve=extend_schema(summary="Une session de formation", tags=["réunions et formations"]),
+    retrieve=extend_schema(summary=_("Une session de formation"), tags=["réunions et formations"]),
 )
 class TrainingSessionViewSet(ScopedViewSet):
     serializer_class = serializers.TrainingSessionSerializer
@@ -140,8 +141,8 @@ class TrainingSessionViewSet(ScopedViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Les dossiers, avec leurs demandes", tags=["dossiers"]),
-    retrieve=extend_schema(summary="Un dossier, par sa référence", tags=["dossiers"]),
+    list=extend_schema(summary=_("Les dossiers, avec leurs demandes"), tags=["dossiers"]),
+    retrieve=extend_schema(summary=_("Un dossier, par sa référence"), tags=["dossiers"]),
 )
 class DossierViewSet(ScopedViewSet):
     serializer_class = serializers.DossierSerializer
@@ -159,8 +160,8 @@ class DossierViewSet(ScopedViewSet):
         )
 
     @extend_schema(
-        summary="Répondre à un dossier (syndicat mixte)",
-        description=(
+        summary=_("Répondre à un dossier (syndicat mixte)"),
+        description=_(
             "Le même effet que « Répondre aux communes » du site d'administration : le dossier "
             "et chacune de ses demandes changent d'état, le message rejoint le fil de chaque "
             "demande, les communes et le référent sont prévenus par courriel. Un dossier qui "
@@ -199,7 +200,7 @@ class DocsView(SpectacularSwaggerSplitView):
     from this same view (`?script`), so Django's CSP (script-src 'self') lets it run."""
 
     template_name = "api/swagger_ui.html"
-    title = "API — Portail du référent e-administration"
+    title = _("API — Portail du référent e-administration")
 
 
 def not_found(request, *args, **kwargs):
