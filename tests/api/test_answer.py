@@ -4,6 +4,7 @@ and only the syndicat mixte may."""
 
 import pytest
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from referent_portal.outbox.models import OutgoingEmail
 from requests_relay.models import Status
@@ -127,7 +128,6 @@ def test_referents_agents_and_officers_without_the_permission_get_403(client, te
             response = post(client, answer_url(dossier), {"action": "resolve"}, token_for(user))
             assert response.status_code == 403
             assert response.json()["detail"] == "Seul le syndicat mixte répond aux dossiers."
-            Token = type(user.auth_token)
             Token.objects.filter(user=user).delete()
     a.dossier.refresh_from_db()
     assert a.dossier.status == Status.RELAYED

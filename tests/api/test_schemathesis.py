@@ -8,7 +8,8 @@ with the code of a seeded object, so that the 200 answers are checked too, not o
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -60,7 +61,7 @@ def known_ids(case, side) -> dict:
 
 
 @schema.parametrize()
-@settings(
+@hypothesis_settings(
     max_examples=30,
     deadline=None,
     database=None,  # no .hypothesis/ folder in the working tree
