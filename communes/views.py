@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
+from meetings.attendance.selectors import commune_attendance
 from meetings.selectors import commune_meetings
 
 from .adoption.selectors import commune_adoptions
@@ -86,5 +87,8 @@ def commune_detail(request, insee_code):
             "suggestions": commune_suggestions(request.user, commune),
             "timeline_latest": commune_timeline_latest(commune=commune),
             "commune_meetings": commune_meetings(request.user, commune),
+            "commune_attendance": (
+                commune_attendance(commune) if request.user.is_referent else None
+            ),
         },
     )

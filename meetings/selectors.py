@@ -67,3 +67,19 @@ def network_meetings(network, *, include_drafts: bool, limit: int = 10) -> list[
     if not include_drafts:
         meetings = meetings.exclude(status=Meeting.Status.DRAFT)
     return list(meetings.order_by("-starts_at")[:limit])
+
+
+def invitations_to_answer(user) -> list[Invitation]:
+    """The agent's own invitations still without an answer, to meetings still to come."""
+    if not (user.is_authenticated and user.is_agent):
+        return []
+    return list(
+        Invitation.objects.filter(
+            contact__user=user,
+            response=Invitation.Response.PENDING,
+            meeting__status=Meeting.Status.SCHEDULED,
+            meeting__ends_at__gte=timezone.now(),
+        )
+        .select_related("meeting__host_commune", "commune")
+        .order_by("meeting__starts_at")
+    )

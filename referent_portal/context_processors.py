@@ -20,6 +20,8 @@ REFERENT_NAV = [
     ("adoption", _("Adhésions"), "communes:adoption_matrix"),
     ("requests", _("Demandes"), "requests_relay:list"),
     ("meetings", _("Réunions"), "meetings:list"),
+    ("campaigns", _("Campagnes"), "campaigns:list"),
+    ("trainings", _("Formations"), "trainings:session_list"),
     ("dossiers", _("Dossiers"), "requests_relay:dossier_list"),
     ("drives", _("Démarches"), "communes:drive_list"),
     ("suggestions", _("Suggestions"), "communes:suggestion_list"),
@@ -28,6 +30,7 @@ REFERENT_NAV = [
 AGENT_NAV = [
     ("space", _("Mon espace"), "dashboard:agent_home"),
     ("requests", _("Mes demandes"), "requests_relay:list"),
+    ("trainings", _("Formations"), "trainings:catalogue"),
 ]
 SECTION_PREFIXES = [  # (app, URL name prefix, section), first match wins
     ("communes", "adoption_", "adoption"),
@@ -41,6 +44,8 @@ SECTION_PREFIXES = [  # (app, URL name prefix, section), first match wins
     ("dashboard", "agent_home", "space"),
     ("dashboard", "", "dashboard"),
     ("meetings", "", "meetings"),
+    ("campaigns", "", "campaigns"),
+    ("trainings", "", "trainings"),
 ]
 
 

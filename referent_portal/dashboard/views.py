@@ -15,8 +15,11 @@ from communes.adoption.selectors import agent_adoptions
 from communes.drives.selectors import commitments_awaiting_answer
 from communes.networks.selectors import agent_networks
 from communes.suggestions.selectors import suggestions_to_answer
+from meetings.selectors import invitations_to_answer
 from referent_portal.accounts.decorators import referent_required
 from referent_portal.accounts.preferences import OPTIONAL
+from trainings.attestations import attestations_of
+from trainings.selectors import enrolments_of
 
 from . import referent, selectors
 
@@ -50,6 +53,10 @@ def agent_home(request):
             "suggestions_to_answer": suggestions_to_answer(user),
             "adoption_rows": agent_adoptions(user=user),
             "my_networks": agent_networks(user),
+            # Meetings and trainings: what to answer, where the agent is enrolled.
+            "invitations": invitations_to_answer(user),
+            "enrolments": enrolments_of(user),
+            "attestations": attestations_of(user),
         },
     )
 
