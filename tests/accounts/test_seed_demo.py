@@ -74,7 +74,7 @@ def test_seed_demo_loads_the_epci_and_prints_the_documented_accounts():
 @pytest.mark.parametrize(
     ("login", "lands_on"),
     [
-        ("referent", "communes:list"),
+        ("referent", "dashboard:home"),
         ("agent", "dashboard:agent_home"),
         ("acheteur", "dashboard:agent_home"),
         ("syndicat", "admin:index"),
@@ -85,7 +85,9 @@ def test_every_demo_account_logs_in_with_the_documented_password(client, login, 
     credentials = {"username": login, "password": DEMO_PASSWORD}
     response = client.post(reverse("accounts:login"), credentials)
     assert response.status_code == 302
-    assert client.get(response.url).url == reverse(lands_on)
+    landing = client.get(response.url, follow=True)
+    assert landing.request["PATH_INFO"] == reverse(lands_on)
+    assert landing.status_code == 200
 
 
 def test_the_demo_agents_can_ask_for_a_magic_link():
@@ -154,3 +156,19 @@ def test_the_demo_shows_where_the_communes_stand_and_keeps_the_referents_changes
     before = sorted(adoptions.values_list("pk", "status"))
     seed()
     assert sorted(adoptions.values_list("pk", "status")) == before
+
+
+def test_the_demo_has_meetings_a_campaign_and_a_session_with_a_waiting_list():
+    from meetings.models import Campaign, Invitation, Meeting
+    from trainings.models import Enrolment
+
+    seed()
+
+    upcoming = Meeting.objects.get(status=Meeting.Status.SCHEDULED)
+    assert upcoming.invitations.filter(response=Invitation.Response.ACCEPTED).count() == 1
+    assert upcoming.invitations.exclude(email_message=None).count() > 1
+    held = Meeting.objects.get(status=Meeting.Status.HELD)
+    assert held.invitations.filter(attended=True).exists()
+    assert Campaign.objects.get().status == Campaign.Status.DRAFT
+    statuses = sorted(Enrolment.objects.values_list("status", flat=True))
+    assert statuses == [Enrolment.Status.ENROLLED, Enrolment.Status.WAITING]

@@ -7,6 +7,7 @@ nothing. Every demo account has the password DEMO_PASSWORD.
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from communes.adoption.services import adoption_set_status
@@ -29,7 +31,13 @@ from communes.models import (
 )
 from communes.services import territory_import
 from communes.suggestions.services import suggestions_propose
+from meetings.audience import audience_recipients
+from meetings.invitations.services import invitation_respond, invitations_send
+from meetings.models import Campaign, Invitation, Meeting
+from meetings.services import meeting_create
 from referent_portal.accounts.models import User
+from trainings.models import TrainingModule, TrainingSession
+from trainings.services import enrolment_create, session_create
 
 DEFAULT_EPCI = "200069391"  # CA Lamballe Terre et Mer, 38 communes
 DEMO_PASSWORD = "demo-portail-2026"
@@ -329,7 +337,105 @@ class Command(BaseCommand):
             network.save(update_fields=["coordinator", "updated_at"])
             changed += 1
         changed += len(suggestions_propose(epci=epci))
+        changed += self._seed_meetings(epci, users, seat=seat)
+        changed += self._seed_trainings(epci, users)
         return changed
+
+    def _seed_meetings(self, epci: Epci, users: dict, *, seat: Commune) -> int:
+        """A meeting to come, with its invitations sent (one accepted), a past one held with
+        its attendance, and a campaign in draft. Written once, matched on their titles."""
+        referent = users["referent"]
+        now = timezone.now()
+        changed = 0
+        title = "Présentation du parapheur électronique aux élus"
+        if not Meeting.objects.filter(epci=epci, title=title).exists():
+            day = timezone.localdate() + timedelta(days=12)
+            starts = timezone.make_aware(datetime.combine(day, time(14, 0)))
+            meeting = meeting_create(
+                by=referent,
+                kind=Meeting.Kind.INFORMATION,
+                title=title,
+                topic="Signer les délibérations et les arrêtés en ligne",
+                service=Service.objects.filter(code="parapheur").first(),
+                description="1. Démonstration du parapheur\n2. Coût et adhésion\n3. Questions",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                place="Salle du conseil communautaire",
+                host_commune=seat,
+                capacity=40,
+            )
+            invited = invitations_send(
+                meeting=meeting,
+                recipients=audience_recipients(epci, functions=[F.MAIRE, F.DELEGUE_NUMERIQUE]),
+                by=referent,
+            )
+            if invited:
+                invitation_respond(invitation=invited[0], response=Invitation.Response.ACCEPTED)
+            changed += 1
+        title = "Réunion d'information : l'archivage électronique"
+        if not Meeting.objects.filter(epci=epci, title=title).exists():
+            starts = now - timedelta(days=40)
+            meeting = Meeting.objects.create(
+                epci=epci,
+                title=title,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                place="Mairie",
+                host_commune=seat,
+                status=Meeting.Status.HELD,
+                minutes="Présentation du service d'archivage ; trois communes intéressées.",
+                created_by=referent,
+            )
+            people = audience_recipients(epci, functions=[F.MAIRE, F.DGS])
+            for index, recipient in enumerate(people):
+                Invitation.objects.create(
+                    meeting=meeting,
+                    contact=recipient.contact,
+                    commune=recipient.commune,
+                    name=recipient.contact.full_name,
+                    email=recipient.contact.email,
+                    function=recipient.contact.function,
+                    response=Invitation.Response.ACCEPTED,
+                    responded_at=starts - timedelta(days=3),
+                    attended=index % 3 != 2,
+                    checked_in_at=starts if index % 3 != 2 else None,
+                )
+            changed += 1
+        subject = "Nouvelle offre de formation au parapheur électronique"
+        if not Campaign.objects.filter(epci=epci, subject=subject).exists():
+            campaign = Campaign.objects.create(
+                epci=epci,
+                subject=subject,
+                body="Le syndicat mixte propose en 2027 des sessions courtes sur le parapheur.",
+                source="Campagne régionale parapheur 2027",
+                functions=[F.DGS, F.SECRETAIRE],
+                created_by=referent,
+            )
+            campaign.communes.set([seat])
+            changed += 1
+        return changed
+
+    def _seed_trainings(self, epci: Epci, users: dict) -> int:
+        """A one-seat session: the agent holds the seat, the buyer waits for it."""
+        referent = users["referent"]
+        module = TrainingModule.objects.filter(is_active=True).order_by("position").first()
+        if module is None or TrainingSession.objects.filter(epci=epci).exists():
+            return 0
+        day = timezone.localdate() + timedelta(days=20)
+        starts = timezone.make_aware(datetime.combine(day, time(9, 30)))
+        session = session_create(
+            by=referent,
+            module=module,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
+            trainer_name="Formatrice du syndicat mixte",
+            capacity=1,
+            registration_deadline=day - timedelta(days=5),
+            place="Salle de formation de l'EPCI",
+        )
+        for username in ("agent", "acheteur"):
+            enrolment_create(session=session, contact=users[username].contact, by=referent)
+        return 1
 
     def _contact(self, lookup, *, epci, person, function, communes) -> int:
         contact, changed = _upsert(
