@@ -1,6 +1,6 @@
 """A meeting's invitations in a real browser: the referent creates the meeting, chooses every
 maire, checks the list and sends; the maire opens the link of his e-mail, without an account,
-and accepts; the referent sees it. axe-core checks every page of the invitations.
+and accepts; the referent sees it and, on the day, checks him in. axe-core checks every page.
 """
 
 import re
@@ -140,6 +140,21 @@ def test_the_referent_invites_the_maires_and_a_maire_accepts_through_his_email(
     log_in(page, "claire.legoff", reverse("meetings:detail", args=[meeting.pk]))
     expect(page.get_by_role("row", name=re.compile("Yves Morin"))).to_contain_text("Accepte")
     assert_accessible(page)
+
+    # On the day (the meeting has just begun), the referent checks the maire in.
+    now = timezone.now()
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(minutes=90)
+    )
+    page.goto(reverse("meetings:checkin", args=[meeting.pk]))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Émargement")
+    page.get_by_role("button", name="Présent : Yves Morin").click()
+    expect(page.locator("[data-checkin-counts]")).to_contain_text("1 présent")
+    assert_accessible(page)
+    invitation.refresh_from_db()
+    meeting.refresh_from_db()
+    assert invitation.attended is True
+    assert meeting.status == Meeting.Status.HELD
 
 
 def test_the_pages_of_a_link_that_no_longer_works_are_clear_and_accessible(
