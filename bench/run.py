@@ -277,7 +277,19 @@ def bench_pages(table, repeat=30):
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    from bench.history import build_history
+    from meetings.models import Meeting
+
     epci, referent, _agent = bench_epci()
+    history = build_history(epci, referent)
+    table.add(
+        "history of the bench EPCI",
+        f"{history['requests']:,}",
+        "requests",
+        f"{history['meetings']} meetings, {history['invitations']:,} invitations, "
+        f"{history['enrolments']:,} enrolments",
+    )
+    upcoming = Meeting.objects.get(epci=epci, title__startswith="Réunion à venir")
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(referent)
     first_code = epci.communes.order_by("insee_code").first().insee_code
@@ -290,6 +302,11 @@ def bench_pages(table, repeat=30):
         ("page: referent requests inbox", reverse("requests_relay:list")),
         ("page: adoption matrix (158 communes × 7)", reverse("communes:adoption_matrix")),
         ("page: commune timeline", reverse("communes:commune_timeline", args=[first_code])),
+        ("page: referent dashboard (3 years of history)", reverse("dashboard:home")),
+        ("page: meetings to come", reverse("meetings:list")),
+        ("page: meeting with 300 invitees", reverse("meetings:detail", args=[upcoming.pk])),
+        ("page: attendance rates (158 communes)", reverse("meetings:attendance_rates")),
+        ("page: training coverage (158 × 4)", reverse("trainings:coverage")),
     ]:
         client.get(url)  # warm up
         durations = []
@@ -306,11 +323,70 @@ def bench_pages(table, repeat=30):
         )
 
 
+def bench_campaign(table, n=3000):
+    """A campaign to every contact of the bench EPCI: the web request (freeze the audience),
+    then the outbox rows written by the batches, as the Celery task does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from communes.models import Contact
+    from meetings.campaigns.services import campaign_send, campaign_send_batch
+    from meetings.models import Campaign
+    from referent_portal.outbox.models import OutgoingEmail
+
+    epci, referent, _agent = bench_epci()
+    missing = n - Contact.objects.filter(epci=epci).count()
+    Contact.objects.bulk_create(
+        Contact(
+            epci=epci,
+            first_name="Agent",
+            last_name=f"N{i}",
+            function="agent",
+            email=f"extra{i}@bench.invalid",
+        )
+        for i in range(max(missing, 0))
+    )
+    campaign = Campaign.objects.create(
+        epci=epci,
+        subject="Campagne de bench",
+        body="Texte.",
+        created_by=referent,
+        functions=[code for code, _label in Contact.Function.choices],
+    )
+    with (
+        mock.patch("meetings.campaigns.services._enqueue_batch"),
+        mock.patch("referent_portal.outbox.services._enqueue_after_commit"),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        recipients, seconds = timed(lambda: campaign_send(campaign=campaign, by=referent))
+    table.add(
+        "campaign: send (web request)",
+        f"{seconds * 1000:,.0f}",
+        "ms",
+        f"{recipients:,} recipients frozen, {len(queries)} SQL queries, no e-mail written",
+    )
+    with mock.patch("referent_portal.outbox.services._enqueue_after_commit"):
+
+        def batches():
+            while campaign_send_batch(campaign_id=campaign.pk):
+                pass
+
+        _, seconds = timed(batches)
+    written = OutgoingEmail.objects.filter(kind="campaigns.message").count()
+    table.add(
+        "campaign: e-mails written by the batches",
+        f"{written / seconds:,.0f}",
+        "msg/s",
+        f"{written:,} e-mails, batches of 200, one transaction each",
+    )
+
+
 BENCHES = {
     "territory": bench_territory,
     "outbox": bench_outbox,
     "relay": bench_relay,
     "pages": bench_pages,
+    "campaign": bench_campaign,
 }
 
 

@@ -105,7 +105,7 @@ def dossier():
         to=anne.email,
         template="outbox/email/example",
         context={"name": "Anne Rault", "when": timezone.localdate()},
-        kind="meetings.invitation",
+        kind="tests.unlabelled",
         language="fr",
         attachments=[Attachment("reunion.ics", "BEGIN:VCALENDAR\r\n", "text/calendar")],
     )
@@ -226,7 +226,7 @@ def test_the_officer_answers_a_waiting_dossier_and_checks_the_outbox(
 
     # A kind the outbox has no label for reads as its code; its attachment is listed.
     page.goto("/admin/outbox/outgoingemail/")
-    filters.get_by_role("link", name="meetings.invitation").click()
+    filters.get_by_role("link", name="tests.unlabelled").click()
     page.get_by_role("link", name="secretariat.mairie@henon.example.org").click()
     expect(page.get_by_role("link", name="reunion.ics")).to_be_visible()
     assert_accessible(page)

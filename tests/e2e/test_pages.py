@@ -73,6 +73,8 @@ def test_a_referent_logs_in_opens_a_commune_and_switches_to_english(
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
 
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord")
+    page.get_by_role("navigation").get_by_role("link", name="Communes", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Communes")
     banner = page.get_by_role("banner")
     expect(banner).to_contain_text("Lamballe Terre et Mer")
