@@ -91,7 +91,7 @@ def build_history(epci, referent) -> dict:
             ends_at=now - timedelta(days=20 * i - 30) + timedelta(hours=3),
             trainer_name="Formateur",
             capacity=12,
-            seats_taken=12 if i else 0,
+            seats_taken=12 if i > 1 else 0,
             registration_deadline=(now - timedelta(days=20 * i - 25)).date(),
             status="held" if i > 1 else "open",
             created_by=referent,
