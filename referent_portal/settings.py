@@ -300,6 +300,12 @@ DRIVE_REMINDER_DAYS = (7, 2)  # days before a drive's deadline when silent commu
 SUGGESTION_NO_CONTACT_DAYS = env.int("SUGGESTION_NO_CONTACT_DAYS", default=365)
 CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=3 * 365)
 
+# Trainings: default reminders of a new session, the demand that proposes a session, how long
+# the satisfaction survey stays open.
+TRAINING_REMINDER_DAYS = (7, 1)
+TRAINING_DEMAND_THRESHOLD = env.int("TRAINING_DEMAND_THRESHOLD", default=5)
+TRAINING_SURVEY_DAYS = env.int("TRAINING_SURVEY_DAYS", default=60)
+
 # Requests of the communes and their relay to the syndicat mixte.
 REQUEST_ATTACHMENT_MAX_BYTES = env.int("REQUEST_ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 REQUEST_ATTACHMENT_MAX_COUNT = 5
