@@ -16,6 +16,8 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from referent_portal.history import HistoryAdmin
+
 from .models import Commune, Contact, Epci, Service
 
 # A commune's INSEE code: five digits, or 2A/2B and three digits in Corsica.
@@ -224,7 +226,7 @@ class ContactAdmin(NoDeleteForStaffMixin, admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(HistoryAdmin):
     """The syndicat mixte's catalogue of services, which it keeps up to date itself."""
 
     list_display = ["name", "code", "url", "is_active", "position"]

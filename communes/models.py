@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from referent_portal.db import TimeStampedModel
 
@@ -193,6 +194,9 @@ class Service(TimeStampedModel):
     url = models.URLField(_("adresse du service"), blank=True)
     is_active = models.BooleanField(_("proposé"), default=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    # Who changed what, when: the admin site's « Historique » (simple_history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("service du syndicat mixte")

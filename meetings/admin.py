@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from communes.drives.admin import ReadOnlyMixin
+from referent_portal.history import HistoryAdmin
 
 from .models import FollowUp, Invitation, Meeting, MeetingDocument
 
@@ -38,7 +39,7 @@ class FollowUpInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MeetingAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = (
         "title",
         "epci",

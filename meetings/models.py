@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from referent_portal.db import TimeStampedModel
 
@@ -118,6 +119,9 @@ class Meeting(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    # Who changed what, when: the admin site's « Historique » (simple_history).
+    history = HistoricalRecords(excluded_fields=["description", "minutes"])
 
     class Meta:
         verbose_name = _("réunion")
@@ -389,6 +393,9 @@ class Campaign(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    # Who changed what, when: the admin site's « Historique » (simple_history).
+    history = HistoricalRecords(excluded_fields=["body"])
 
     class Meta:
         verbose_name = _("campagne d'information")

@@ -19,6 +19,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from referent_portal.history import HistoryAdmin
+
 from .models import (
     Attachment,
     Dossier,
@@ -161,7 +163,7 @@ class RelayInline(admin.TabularInline):
 
 
 @admin.register(Dossier)
-class DossierAdmin(admin.ModelAdmin):
+class DossierAdmin(HistoryAdmin):
     # Secondary columns (nature, service) are in the filters and on the dossier's page.
     list_display = (
         "reference_display",

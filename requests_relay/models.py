@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from referent_portal.db import TimeStampedModel
 
@@ -118,6 +119,9 @@ class Dossier(TimeStampedModel):
     relayed_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
     answered_at = models.DateTimeField(_("réponse reçue le"), null=True, blank=True)
     answer = models.TextField(_("réponse du syndicat mixte"), blank=True)
+
+    # Who changed what, when: the admin site's « Historique » (simple_history).
+    history = HistoricalRecords(excluded_fields=["summary", "arguments"])
 
     class Meta:
         verbose_name = _("dossier")

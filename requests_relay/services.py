@@ -415,6 +415,7 @@ def dossier_relay(*, dossier: Dossier, by: User) -> Dossier:
     now = timezone.now()
     dossier.status = Status.RELAYED
     dossier.relayed_at = now
+    dossier._history_user = by  # the history says who relayed it, also from a task
     dossier.save(update_fields=["status", "relayed_at", "updated_at"])
     requests = list(dossier.requests.select_for_update().select_related("submitted_by"))
     for request in requests:
@@ -500,6 +501,7 @@ def dossier_apply_answer(
     if message.strip():
         dossier.answer = message
         dossier.answered_at = timezone.now()
+    dossier._history_user = author
     dossier.save(update_fields=["status", "answer", "answered_at", "updated_at"])
     for request in dossier.requests.select_for_update().select_related("submitted_by"):
         _set_status(request, status)

@@ -4,12 +4,13 @@ and enrolments (the referents run them from the portal, where every change e-mai
 from django.contrib import admin
 
 from communes.admin import EpciSearchFilter
+from referent_portal.history import HistoryAdmin
 
 from .models import Enrolment, EnrolmentReminder, TrainingModule, TrainingSession
 
 
 @admin.register(TrainingModule)
-class TrainingModuleAdmin(admin.ModelAdmin):
+class TrainingModuleAdmin(HistoryAdmin):
     list_display = ["title", "code", "service", "duration_hours", "is_active", "position"]
     list_editable = ["is_active", "position"]
     list_filter = ["is_active", "service"]
@@ -59,7 +60,7 @@ class EnrolmentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TrainingSessionAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = [
         "module",
         "starts_at",

@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from referent_portal.db import TimeStampedModel
 
@@ -38,6 +39,9 @@ class TrainingModule(TimeStampedModel):
     )
     is_active = models.BooleanField(_("proposé"), default=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    # Who changed what, when: the admin site's « Historique » (simple_history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("module de formation")
@@ -129,6 +133,9 @@ class TrainingSession(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    # Who changed what, when: the admin site's « Historique » (simple_history).
+    history = HistoricalRecords(excluded_fields=["details"])
 
     class Meta:
         verbose_name = _("session de formation")

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Campaign, CampaignDocument
+from referent_portal.history import HistoryAdmin
 from referent_portal.outbox.models import OutgoingEmail
 
 
@@ -30,7 +31,7 @@ class CampaignDocumentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CampaignAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = (
         "subject",
         "epci",

@@ -182,8 +182,9 @@ def test_the_send_request_writes_no_e_mail_and_its_queries_do_not_grow_with_the_
     assert len(queries) == SEND_QUERIES, [q["sql"][:120] for q in queries.captured_queries]
 
 
-# Session, user, lock, documents, audience (selection, contacts, their communes), freeze, save…
-SEND_QUERIES = 15
+# Session, user, lock, documents, audience (selection, contacts, their communes), freeze, save,
+# and the history row of the status change…
+SEND_QUERIES = 16
 
 
 # --- the follow-up -----------------------------------------------------------------------------
