@@ -259,6 +259,14 @@ class Invitation(TimeStampedModel):
     def __str__(self):
         return f"{self.name} → {self.meeting}"
 
+    @property
+    def function_label(self):
+        """The function as people read it: a Contact.Function code's label, or the text typed
+        for a colleague or a walk-in."""
+        from communes.models import Contact
+
+        return dict(Contact.Function.choices).get(self.function, self.function)
+
 
 class InvitationReminder(models.Model):
     """A reminder or chase already sent: each goes out once."""

@@ -17,12 +17,18 @@ def _by_address(addresses: set[str]) -> Q:
     return condition
 
 
+def _of(contact, addresses: set[str]) -> Q:
+    # By address only the rows of nobody's record: a mairie's shared mailbox is also the
+    # address of the secrétaire, whose own rows are hers.
+    return Q(contact=contact) | (Q(contact__isnull=True) & _by_address(addresses))
+
+
 def invitations_of(contact, addresses: set[str]) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(Q(contact=contact) | _by_address(addresses))
+    return Invitation.objects.filter(_of(contact, addresses))
 
 
 def campaign_receipts_of(contact, addresses: set[str]) -> QuerySet[CampaignRecipient]:
-    return CampaignRecipient.objects.filter(Q(contact=contact) | _by_address(addresses))
+    return CampaignRecipient.objects.filter(_of(contact, addresses))
 
 
 def meetings_export(contact, addresses: set[str], when) -> dict:

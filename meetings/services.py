@@ -136,10 +136,30 @@ def meeting_cancel(*, meeting: Meeting, by: User, reason: str = "") -> Meeting:
 
 @transaction.atomic
 def meeting_mark_held(*, meeting: Meeting) -> Meeting:
-    """The meeting took place (first check-in or minutes): it becomes a record."""
+    """The meeting took place (a check-in once it has begun, or the minutes): it becomes a
+    record. A check-in before the start (people arrive early, someone sends apologies in the
+    morning) leaves it open: still movable, cancellable, its invitations answerable."""
+    now = timezone.now()
     updated = Meeting.objects.filter(
-        pk=meeting.pk, status__in=(Meeting.Status.SCHEDULED, Meeting.Status.DRAFT)
-    ).update(status=Meeting.Status.HELD, updated_at=timezone.now())
+        pk=meeting.pk,
+        status__in=(Meeting.Status.SCHEDULED, Meeting.Status.DRAFT),
+        starts_at__lte=now,
+    ).update(status=Meeting.Status.HELD, updated_at=now)
     if updated:
         meeting.status = Meeting.Status.HELD
     return meeting
+
+
+def meetings_mark_held_after_start(*, now=None) -> int:
+    """Meetings whose check-in began before their start become held once they have begun
+    (run hourly with the reminders)."""
+    now = now or timezone.now()
+    return (
+        Meeting.objects.filter(
+            status=Meeting.Status.SCHEDULED,
+            starts_at__lte=now,
+            invitations__attended__isnull=False,
+        )
+        .distinct()
+        .update(status=Meeting.Status.HELD, updated_at=now)
+    )

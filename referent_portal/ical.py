@@ -6,7 +6,7 @@ METHOD:CANCEL with STATUS:CANCELLED removes it.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parseaddr
 
 import icalendar
@@ -34,6 +34,14 @@ def event_uid(key: object, kind: str = "meeting") -> str:
     """A UID that is globally unique and stable: <kind>-<key>@<the portal's mail domain>."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
     return f"{kind}-{key}@{domain}"
+
+
+def organizer(user) -> Person:
+    """The organiser of an event: the referent who runs it, or the portal's sender address."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if user is not None and user.email:
+        return Person(user.get_full_name() or user.username, user.email)
+    return Person(name or settings.PORTAL_NAME, address)
 
 
 def _address(person: Person, **params) -> icalendar.vCalAddress:
@@ -68,8 +76,9 @@ def ics_event(
     event.add("uid", uid)
     event.add("sequence", sequence)
     event.add("dtstamp", timezone.now())
-    event.add("dtstart", starts_at)
-    event.add("dtend", ends_at)
+    # In UTC: a TZID would need its VTIMEZONE in the file, which some calendars require.
+    event.add("dtstart", starts_at.astimezone(UTC))
+    event.add("dtend", ends_at.astimezone(UTC))
     event.add("summary", summary)
     event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     if description:

@@ -25,7 +25,15 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Contact
 from referent_portal.accounts.models import User
-from referent_portal.ical import CANCEL, REQUEST, Person, event_uid, ics_attachment, ics_event
+from referent_portal.ical import (
+    CANCEL,
+    REQUEST,
+    Person,
+    event_uid,
+    ics_attachment,
+    ics_event,
+    organizer,
+)
 from referent_portal.outbox.models import OutgoingEmail
 from referent_portal.outbox.services import email_queue
 
@@ -128,11 +136,7 @@ def session_location(session: TrainingSession) -> str:
 
 
 def _organizer(session: TrainingSession) -> Person:
-    referent = session.created_by
-    return Person(
-        name=referent.get_full_name() or referent.username,
-        email=referent.email or settings.DEFAULT_FROM_EMAIL,
-    )
+    return organizer(session.created_by)
 
 
 def _ics(session: TrainingSession, enrolment: Enrolment, method: str):

@@ -17,8 +17,6 @@ def meeting_invitations(meeting: Meeting) -> list[Invitation]:
         .select_related("commune", "email_message", "delegated_from")
         .order_by("commune__search_name", "name", "pk")
     )
-    for row in rows:
-        row.function_label = function_label(row.function)
     return rows
 
 

@@ -18,7 +18,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 import icalendar
 from django.conf import settings
@@ -176,9 +175,7 @@ def meeting_location(meeting: Meeting) -> str:
 
 
 def organizer_of(meeting: Meeting) -> ical.Person:
-    referent = meeting.created_by
-    email = referent.email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return ical.Person(name=referent.get_full_name() or referent.username, email=email)
+    return ical.organizer(meeting.created_by)
 
 
 def invitation_ics(

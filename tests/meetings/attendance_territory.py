@@ -17,14 +17,15 @@ from tests.factories import CommuneFactory, EpciFactory, ReferentFactory, agent_
 from tests.meetings.factories import InvitationFactory, MeetingFactory
 
 Response = Invitation.Response
-# Midday in Paris (UTC+1 in March before the change of time).
-MIDDAY = datetime(2026, 3, 12, 11, 0, tzinfo=UTC)
-MEETING_START = datetime(2026, 3, 12, 13, 0, tzinfo=UTC)  # 14:00 in Paris
+# The meeting, 14:00–16:00 in Paris (UTC+1 in March before the change of time), and the time
+# the tests run at: half an hour into it.
+MEETING_START = datetime(2026, 3, 12, 13, 0, tzinfo=UTC)
+DURING = MEETING_START + timedelta(minutes=30)
 
 
 @pytest.fixture
 def frozen():
-    with freeze_time(MIDDAY) as clock:
+    with freeze_time(DURING) as clock:
         yield clock
 
 
@@ -144,8 +145,8 @@ def agent(communes):
 
 
 __all__ = [
+    "DURING",
     "MEETING_START",
-    "MIDDAY",
     "Response",
     "agent",
     "communes",

@@ -18,7 +18,7 @@ from meetings.attendance.services import attendance_add_walk_in, attendance_mark
 from meetings.models import Invitation, Meeting
 from tests.factories import CommuneFactory, ReferentFactory
 from tests.meetings.attendance_territory import *  # noqa: F403 (fixtures)
-from tests.meetings.attendance_territory import MEETING_START, MIDDAY, invite
+from tests.meetings.attendance_territory import DURING, MEETING_START, invite
 from tests.meetings.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +32,35 @@ def refreshed(obj):
 # --- check-in ------------------------------------------------------------------------------
 
 
-def test_the_first_check_in_marks_the_person_present_and_the_meeting_held(
-    meeting, invitees, referent
-):
+def test_a_check_in_before_the_start_leaves_the_meeting_open(meeting, invitees, referent, frozen):
+    frozen.move_to(MEETING_START - timedelta(minutes=20))
+
     attendance_mark(invitation=invitees["rault"], attended=True, by=referent)
 
     rault = refreshed(invitees["rault"])
     assert rault.attended is True
-    assert rault.checked_in_at == MIDDAY
+    assert rault.checked_in_at == MEETING_START - timedelta(minutes=20)
+    # Still movable, cancellable and answerable until it begins.
+    assert refreshed(meeting).status == Meeting.Status.SCHEDULED
+
+
+def test_a_check_in_once_begun_makes_the_meeting_held(meeting, invitees, referent, frozen):
+    frozen.move_to(MEETING_START + timedelta(minutes=5))
+
+    attendance_mark(invitation=invitees["rault"], attended=True, by=referent)
+
+    assert refreshed(meeting).status == Meeting.Status.HELD
+
+
+def test_a_meeting_checked_in_early_becomes_held_once_begun(meeting, invitees, referent, frozen):
+    from meetings.services import meetings_mark_held_after_start
+
+    frozen.move_to(MEETING_START - timedelta(minutes=20))
+    attendance_mark(invitation=invitees["rault"], attended=False, by=referent)
+    assert meetings_mark_held_after_start() == 0
+    frozen.move_to(MEETING_START + timedelta(minutes=5))
+
+    assert meetings_mark_held_after_start() == 1
     assert refreshed(meeting).status == Meeting.Status.HELD
 
 
@@ -50,7 +71,6 @@ def test_present_then_absent_clears_the_time_of_check_in(meeting, invitees, refe
     rault = refreshed(invitees["rault"])
     assert rault.attended is False
     assert rault.checked_in_at is None
-    assert refreshed(meeting).status == Meeting.Status.HELD
 
 
 def test_check_in_is_refused_before_the_meetings_day_and_says_when_it_opens(
@@ -109,10 +129,9 @@ def test_a_walk_in_is_added_present_for_their_commune_and_the_meeting_is_held(
     assert walk_in.name == "Hervé Le Bihan"
     assert walk_in.walk_in is True
     assert walk_in.attended is True
-    assert walk_in.checked_in_at == MIDDAY
+    assert walk_in.checked_in_at == DURING
     assert walk_in.commune == communes["Andel"]
     assert walk_in.invited_by == referent
-    assert refreshed(meeting).status == Meeting.Status.HELD
 
 
 def test_a_walk_in_with_the_address_of_an_invitee_is_refused_and_nothing_is_saved(
@@ -184,8 +203,9 @@ def test_someone_who_declined_but_came_is_checked_in_with_their_commune(
 
 
 def test_the_sheet_puts_walk_ins_without_a_commune_after_the_epcis_own_people(
-    meeting, invitees, referent
+    meeting, invitees, referent, frozen
 ):
+    frozen.move_to(MEETING_START + timedelta(minutes=5))
     attendance_add_walk_in(meeting=meeting, by=referent, name="Yves du Syndicat")
 
     sheet = attendance_sheet(refreshed(meeting))
@@ -221,8 +241,8 @@ def test_the_rates_of_a_meeting_count_invitees_who_came_per_commune(
 
 
 def held_meeting(referent, days_ago, attendance):
-    """A held meeting `days_ago` days before MIDDAY; attendance: {commune: [True, None…]}."""
-    start = MIDDAY - timedelta(days=days_ago)
+    """A held meeting `days_ago` days before DURING; attendance: {commune: [True, None…]}."""
+    start = DURING - timedelta(days=days_ago)
     meeting = MeetingFactory(
         created_by=referent,
         starts_at=start,

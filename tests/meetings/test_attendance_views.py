@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from meetings.models import Invitation, Meeting
 from tests.factories import CommuneFactory, ReferentFactory
 from tests.meetings.attendance_territory import *  # noqa: F403 (fixtures)
-from tests.meetings.attendance_territory import MEETING_START, MIDDAY, invite
+from tests.meetings.attendance_territory import DURING, MEETING_START, invite
 from tests.meetings.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -240,7 +240,7 @@ def test_a_name_that_looks_like_markup_is_printed_as_text(logged_in, meeting, co
 
 
 def held(referent, days_ago, attendance):
-    start = MIDDAY - timedelta(days=days_ago)
+    start = DURING - timedelta(days=days_ago)
     meeting = MeetingFactory(
         created_by=referent,
         starts_at=start,
@@ -301,11 +301,15 @@ def test_the_rates_page_takes_a_fixed_number_of_queries(
 # --- the meeting page's panel --------------------------------------------------------------
 
 
-def test_the_meeting_page_shows_the_presence_per_commune_once_held(logged_in, meeting, invitees):
+def test_the_meeting_page_shows_the_presence_per_commune_once_held(
+    logged_in, meeting, invitees, frozen
+):
+    frozen.move_to(MEETING_START - timedelta(minutes=20))
     before = text_of(logged_in.get(reverse("meetings:detail", args=[meeting.pk])))
     assert "Ouvrir l'émargement" in before
     assert "Compte rendu" not in before  # the meeting has not started
 
+    frozen.move_to(DURING)
     logged_in.post(mark_url(meeting, invitees["rault"]), {"attended": "present"})
     page = text_of(logged_in.get(reverse("meetings:detail", args=[meeting.pk])))
 

@@ -173,7 +173,7 @@ def test_sending_again_after_an_edit_warns_of_the_first_sending_and_sends_the_ne
     page = text_of(logged_in.get(url))
     response = logged_in.post(url)
 
-    assert "Le compte rendu a déjà été envoyé le 12 mars 2026 12:00." in page
+    assert "Le compte rendu a déjà été envoyé le 12 mars 2026 14:30." in page
     assert "Renvoyer le compte rendu" in page
     assert response.status_code == 302
     assert "Le compte rendu part par courriel à 7 invités." in text_of(

@@ -72,3 +72,29 @@ def test_anonymisation_scrubs_the_copies_and_keeps_the_attendance(referent, mair
     assert invitation.response == Invitation.Response.ACCEPTED
     assert "Le Bihan" not in receipt.name
     assert receipt.email.endswith(".invalid")
+
+
+def test_another_person_s_rows_at_the_same_address_stay_theirs(referent, maire, invited):
+    # The secrétaire was invited when the mairie's mailbox was hers; it is the maire's now.
+    secretaire = ContactFactory(epci=referent.epci, first_name="Anne", last_name="Rault")
+    hers = InvitationFactory(
+        meeting=MeetingFactory(created_by=referent),
+        contact=secretaire,
+        name="Anne Rault",
+        email=maire.email,
+    )
+    colleague = InvitationFactory(
+        meeting=MeetingFactory(created_by=referent),
+        contact=None,
+        name="Remplaçant",
+        email=maire.email,
+    )
+
+    exported = contact_export_json(contact=maire)["meeting_invitations"]
+    contact_anonymise(contact=maire, by=referent)
+
+    assert "Anne Rault" not in [row["name"] for row in exported]
+    hers.refresh_from_db()
+    colleague.refresh_from_db()
+    assert hers.name == "Anne Rault"
+    assert colleague.email == ""  # nobody's record, at the person's address: theirs
