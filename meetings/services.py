@@ -77,8 +77,8 @@ def _answer_request(meeting: Meeting, *, by: User) -> None:
         )
         body = (
             gettext(
-                "Une réunion répond à votre demande : « %(meeting)s », le %(when)s. "
-                "Les invitations suivront par courriel."
+                "Le référent prépare une réunion pour répondre à votre demande : "
+                "« %(meeting)s », prévue le %(when)s. Les invitations suivront par courriel."
             )
             % params
         )

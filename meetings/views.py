@@ -237,6 +237,8 @@ def document_add(request, pk):
     if request.method != "POST":
         return redirect("meetings:detail", pk=meeting.pk)
     form = DocumentForm(request.POST, request.FILES)
+    if meeting.status == Meeting.Status.CANCELLED:
+        form.add_error(None, services.STATE_ERRORS[Meeting.Status.CANCELLED])
     if form.is_valid():
         with transaction.atomic():
             MeetingDocument.objects.create(

@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from communes.adoption.exports import CSV_CONTENT_TYPE, _neutralise
+from communes.adoption.exports import CSV_CONTENT_TYPE
 from communes.models import Adoption, Commune, Epci
+from referent_portal.csv import neutralise
 
 from .models import Enrolment, TrainingModule, TrainingSession
 
@@ -144,7 +145,7 @@ def coverage_csv(coverage: Coverage) -> bytes:
     writer.writerow(header)
     yes = gettext("oui")
     for row in coverage.rows:
-        line = [_neutralise(row.commune.name), row.commune.insee_code]
+        line = [neutralise(row.commune.name), row.commune.insee_code]
         for cell in row.cells:
             line += [
                 cell.trained,

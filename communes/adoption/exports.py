@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from referent_portal.csv import neutralise
+
 from .selectors import AdoptionMatrix
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -41,18 +43,13 @@ def _rows(matrix: AdoptionMatrix):
         yield row, [row.commune.name, row.commune.insee_code, *(str(c.label) for c in row.cells)]
 
 
-def _neutralise(value: str) -> str:
-    """A cell that a spreadsheet would take for a formula is written as text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def matrix_csv(matrix: AdoptionMatrix) -> bytes:
     """Semicolon-separated, UTF-8 with a BOM: Excel in French opens it as it is."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_neutralise(v) for v in _header(matrix)])
+    writer.writerow([neutralise(v) for v in _header(matrix)])
     for _row, values in _rows(matrix):
-        writer.writerow([_neutralise(v) for v in values])
+        writer.writerow([neutralise(v) for v in values])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from communes.adoption.exports import CSV_CONTENT_TYPE, _neutralise
+from communes.adoption.exports import CSV_CONTENT_TYPE
 from communes.models import Commune, Epci
+from referent_portal.csv import neutralise
 
 __all__ = ["CSV_CONTENT_TYPE", "rates_csv", "rates_filename"]
 
@@ -38,7 +39,7 @@ def rates_csv(communes: Iterable[Commune]) -> bytes:
         rate = "" if commune.rate is None else f"{commune.rate * 100:.1f}".replace(".", ",")
         writer.writerow(
             [
-                _neutralise(commune.name),
+                neutralise(commune.name),
                 commune.insee_code,
                 commune.meetings_count,
                 commune.attended_count,

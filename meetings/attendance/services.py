@@ -182,12 +182,13 @@ def _attachment_name(document) -> str:
 
 
 def _document_attachments(meeting: Meeting) -> list[Attachment]:
-    """The meeting's documents, read once for every e-mail."""
+    """The meeting's documents, each stored once and named by every e-mail (80 invitees do
+    not make 80 copies); checked to be there before anything is queued."""
     attachments = []
     for document in meeting.documents.all():
         try:
-            with document.file.open("rb") as handle:
-                content = handle.read()
+            if not document.file.storage.exists(document.file.name):
+                raise FileNotFoundError(document.file.name)
         except (FileNotFoundError, OSError) as exc:
             raise ValidationError(
                 _(
@@ -197,7 +198,9 @@ def _document_attachments(meeting: Meeting) -> list[Attachment]:
                 code="document_missing",
                 params={"title": document.title},
             ) from exc
-        attachments.append(Attachment(filename=_attachment_name(document), content=content))
+        attachments.append(
+            Attachment(filename=_attachment_name(document), storage_name=document.file.name)
+        )
     return attachments
 
 
@@ -234,13 +237,29 @@ def _record_on_timelines(meeting: Meeting, by: User) -> None:
             )
 
 
+def sent_mark(meeting: Meeting) -> str:
+    """When the minutes were last sent, as the confirmation page saw it."""
+    return meeting.minutes_sent_at.isoformat() if meeting.minutes_sent_at else ""
+
+
 @transaction.atomic
-def minutes_send(*, meeting: Meeting, by: User) -> int:
+def minutes_send(*, meeting: Meeting, by: User, seen: str | None = None) -> int:
     """E-mail the minutes and the documents to every invitee with an address (see
     `minutes_recipients`); returns how many e-mails were queued. Sending again is allowed
-    (after an edit): everyone receives the new version; the timelines are written once."""
+    (after an edit): everyone receives the new version; the timelines are written once.
+
+    `seen` is `sent_mark` as the confirmation page showed it: a second click, or a second tab,
+    finds the minutes sent since and sends nothing."""
     meeting = _locked_meeting(meeting)
     _check_referent(meeting, by)
+    if seen is not None and seen != sent_mark(meeting):
+        raise ValidationError(
+            _(
+                "Le compte rendu vient d'être envoyé : rien n'est renvoyé. Relisez la page "
+                "avant de l'envoyer à nouveau."
+            ),
+            code="sent_meanwhile",
+        )
     if meeting.status != Meeting.Status.HELD:
         raise ValidationError(
             _("Le compte rendu s'envoie une fois la réunion tenue."), code="not_held"

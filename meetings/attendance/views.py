@@ -230,7 +230,9 @@ def minutes_send(request, pk):
     errors = []
     if request.method == "POST":
         try:
-            count = services.minutes_send(meeting=meeting, by=request.user)
+            count = services.minutes_send(
+                meeting=meeting, by=request.user, seen=request.POST.get("seen", "")
+            )
         except ValidationError as exc:
             errors = exc.messages
         else:
@@ -252,6 +254,7 @@ def minutes_send(request, pk):
             "recipients": minutes_recipients(meeting),
             "documents": list(meeting.documents.all()),
             "errors": errors,
+            "seen": services.sent_mark(Meeting.objects.get(pk=meeting.pk)),
             "can_send": meeting.status == Meeting.Status.HELD and bool(meeting.minutes.strip()),
         },
         status=400 if errors else 200,

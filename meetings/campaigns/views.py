@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from meetings.models import Campaign, CampaignRecipient
 from referent_portal.accounts.decorators import referent_required
+from referent_portal.csv import neutralise
 
 from . import services
 from .forms import CampaignForm, RecipientFilterForm, add_service_error
@@ -212,11 +213,6 @@ def campaign_url(campaign: Campaign) -> str:
     return reverse("campaigns:detail", args=[campaign.pk])
 
 
-def _neutralise(value: str) -> str:
-    """A cell that a spreadsheet would take for a formula is written as text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @referent_required
 def campaign_export(request, pk):
     """The recipients and their state: CSV for Excel in French (semicolons, UTF-8 with BOM)."""
@@ -239,7 +235,7 @@ def campaign_export(request, pk):
         sent_at = email.sent_at if email and email.sent_at else None
         writer.writerow(
             [
-                _neutralise(value)
+                neutralise(value)
                 for value in (
                     recipient.name,
                     recipient.email,

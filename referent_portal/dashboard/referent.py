@@ -225,7 +225,12 @@ def training_chart(epci_id: int) -> Chart:
     """Per module, the communes with at least one agent trained, and the others."""
     communes = Commune.objects.filter(epci_id=epci_id).count()
     trained = dict(
-        Enrolment.objects.filter(session__epci_id=epci_id, attended=True)
+        Enrolment.objects.filter(
+            session__epci_id=epci_id,
+            session__status=TrainingSession.Status.HELD,
+            status=Enrolment.Status.ENROLLED,
+            attended=True,
+        )
         .values_list("session__module_id")
         .annotate(n=Count("commune_id", distinct=True))
     )
@@ -287,14 +292,16 @@ def requests_month_chart(epci_id: int, *, today: date) -> Chart:
 
 def attendance_chart(epci_id: int) -> Chart:
     """The last held meetings: present and absent among those invited."""
+    invited = Q(invitations__walk_in=False) & ~Q(
+        invitations__response=Invitation.Response.DELEGATED
+    )
     meetings = list(
         Meeting.objects.filter(epci_id=epci_id, status=Meeting.Status.HELD)
         .annotate(
-            invited=Count("invitations", filter=Q(invitations__walk_in=False)),
+            # As on the attendance pages: someone who sent a colleague is not invited twice.
+            invited=Count("invitations", filter=invited),
             present=Count("invitations", filter=Q(invitations__attended=True)),
-            invited_present=Count(
-                "invitations", filter=Q(invitations__attended=True, invitations__walk_in=False)
-            ),
+            invited_present=Count("invitations", filter=invited & Q(invitations__attended=True)),
         )
         .order_by("-starts_at")[:ATTENDANCE_MEETINGS]
     )

@@ -18,6 +18,7 @@ from communes.suggestions.selectors import suggestions_to_answer
 from meetings.selectors import invitations_to_answer
 from referent_portal.accounts.decorators import referent_required
 from referent_portal.accounts.preferences import OPTIONAL
+from referent_portal.csv import neutralise
 from trainings.attestations import attestations_of
 from trainings.selectors import enrolments_of
 
@@ -92,9 +93,9 @@ def chart_csv(request, key):
     response["Content-Disposition"] = f'attachment; filename="{key}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
-    writer.writerow(["", *chart.columns])
+    writer.writerow(["", *(neutralise(column) for column in chart.columns)])
     for label, values in chart.rows():
-        writer.writerow([label, *values])
+        writer.writerow([neutralise(label), *values])
     return response
 
 

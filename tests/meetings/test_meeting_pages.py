@@ -126,7 +126,7 @@ def test_a_meeting_request_becomes_a_meeting_in_one_step(client, referent, commu
     assert meeting.request == request
     assert commune.timeline.filter(kind="meeting").exists()
     # The commune reads it in its request, and is told by e-mail.
-    assert "Une réunion répond à votre demande" in request.messages.get().body
+    assert "prépare une réunion pour répondre à votre demande" in request.messages.get().body
     assert OutgoingEmail.objects.filter(to=agent.email, kind="requests.message").exists()
     detail = client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
     assert request.reference in detail
@@ -307,3 +307,17 @@ def test_a_network_page_lists_its_meetings_and_prepares_the_next(client, referen
     assert "Rencontre du réseau" in page
     assert form.context["form"].initial["network"] == network
     assert form.context["form"].initial["kind"] == Meeting.Kind.NETWORK
+
+
+def test_no_document_is_added_to_a_cancelled_meeting(client, referent):
+    meeting = MeetingFactory(created_by=referent, status=Meeting.Status.CANCELLED)
+    client.force_login(referent)
+
+    response = client.post(
+        reverse("meetings:document_add", args=[meeting.pk]),
+        {"title": "Diaporama", "file": SimpleUploadedFile("diaporama.pdf", b"%PDF-1.4")},
+    )
+
+    assert response.status_code == 400
+    assert "La réunion est annulée." in response.content.decode()
+    assert not meeting.documents.exists()

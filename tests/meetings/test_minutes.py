@@ -18,6 +18,7 @@ from meetings.attendance.services import (
 )
 from meetings.models import Meeting, MeetingDocument
 from referent_portal.outbox.models import OutgoingEmail
+from referent_portal.outbox.services import attachment_bytes
 from tests.meetings.attendance_territory import *  # noqa: F403 (fixtures)
 from tests.meetings.attendance_territory import MEETING_START
 
@@ -136,7 +137,8 @@ def test_the_minutes_go_to_every_invitee_with_an_address_with_the_documents(
     assert MINUTES in rault.body_text
     assert "- Programme" in rault.body_text
     assert rault.reply_to == referent.email
-    assert [(a.filename, bytes(a.content)) for a in rault.attachments.all()] == [
+    # One stored file named by every e-mail, read when each is sent.
+    assert [(a.filename, attachment_bytes(a)) for a in rault.attachments.all()] == [
         ("Programme.pdf", PROGRAMME)
     ]
     assert emails["fanny.guillou@mairie.example.org"].language == "en"
@@ -170,8 +172,9 @@ def test_sending_again_after_an_edit_warns_of_the_first_sending_and_sends_the_ne
     minutes_save(meeting=held, by=referent, minutes=MINUTES + "\nAjout : les dates de mai.")
     url = reverse("meetings:minutes_send", args=[held.pk])
 
-    page = text_of(logged_in.get(url))
-    response = logged_in.post(url)
+    confirmation = logged_in.get(url)
+    page = text_of(confirmation)
+    response = logged_in.post(url, {"seen": confirmation.context["seen"]})
 
     assert "Le compte rendu a déjà été envoyé le 12 mars 2026 14:30." in page
     assert "Renvoyer le compte rendu" in page
@@ -221,3 +224,17 @@ def test_a_missing_document_stops_the_sending_with_a_clear_message(held, referen
 
     assert "Le document « Programme » n'est plus disponible" in error.value.messages[0]
     assert not OutgoingEmail.objects.exists()
+
+
+def test_a_second_click_on_the_confirmation_sends_nothing_more(logged_in, held, referent):
+    minutes_save(meeting=held, by=referent, minutes=MINUTES)
+    url = reverse("meetings:minutes_send", args=[held.pk])
+    seen = logged_in.get(url).context["seen"]
+
+    first = logged_in.post(url, {"seen": seen})
+    second = logged_in.post(url, {"seen": seen})
+
+    assert first.status_code == 302
+    assert second.status_code == 400
+    assert "vient d&#x27;être envoyé" in second.content.decode()
+    assert OutgoingEmail.objects.filter(kind="meetings.minutes").count() == 7
