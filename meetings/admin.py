@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from communes.drives.admin import ReadOnlyMixin
+from referent_portal.csv import export_action
 from referent_portal.history import HistoryAdmin
 
 from .models import FollowUp, Invitation, Meeting, MeetingDocument
@@ -56,6 +57,21 @@ class MeetingAdmin(ReadOnlyMixin, HistoryAdmin):
     date_hierarchy = "starts_at"
     exclude = ("uid",)
     inlines = (InvitationInline, DocumentInline, FollowUpInline)
+    actions = [
+        export_action(
+            "reunions.csv",
+            [
+                (_("EPCI"), lambda m: m.epci.name),
+                (_("intitulé"), lambda m: m.title),
+                (_("type de réunion"), lambda m: str(m.get_kind_display())),
+                (_("début"), lambda m: m.starts_at.isoformat()),
+                (_("état"), lambda m: str(m.get_status_display())),
+                (_("invités"), lambda m: m.invited),
+                (_("acceptent"), lambda m: m.accepted),
+                (_("présents"), lambda m: m.attended),
+            ],
+        )
+    ]
 
     def get_queryset(self, request):
         return (

@@ -19,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from referent_portal.csv import export_action
 from referent_portal.history import HistoryAdmin
 
 from .models import (
@@ -198,7 +199,24 @@ class DossierAdmin(HistoryAdmin):
     ]
     readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
     inlines = [RelayInline]
-    actions = ["acknowledge", "resolve"]
+    actions = [
+        "acknowledge",
+        "resolve",
+        export_action(
+            "dossiers.csv",
+            [
+                (_("référence"), lambda d: d.reference),
+                (_("EPCI"), lambda d: d.epci.name),
+                (_("intitulé"), lambda d: d.title),
+                (_("état"), lambda d: str(d.get_status_display())),
+                (_("transmis le"), lambda d: d.relayed_at.isoformat() if d.relayed_at else ""),
+                (
+                    _("réponse reçue le"),
+                    lambda d: d.answered_at.isoformat() if d.answered_at else "",
+                ),
+            ],
+        ),
+    ]
     change_form_template = "admin/requests_relay/dossier/change_form.html"
 
     def get_queryset(self, request):

@@ -2,8 +2,10 @@
 and enrolments (the referents run them from the portal, where every change e-mails people)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from communes.admin import EpciSearchFilter
+from referent_portal.csv import export_action
 from referent_portal.history import HistoryAdmin
 
 from .models import Enrolment, EnrolmentReminder, TrainingModule, TrainingSession
@@ -77,6 +79,19 @@ class TrainingSessionAdmin(ReadOnlyMixin, HistoryAdmin):
     date_hierarchy = "starts_at"
     ordering = ["-starts_at"]
     inlines = [EnrolmentInline]
+    actions = [
+        export_action(
+            "sessions.csv",
+            [
+                (_("EPCI"), lambda s: s.epci.name),
+                (_("module"), lambda s: s.module.title),
+                (_("début"), lambda s: s.starts_at.isoformat()),
+                (_("nombre de places"), lambda s: s.capacity),
+                (_("places occupées"), lambda s: s.seats_taken),
+                (_("état"), lambda s: str(s.get_status_display())),
+            ],
+        )
+    ]
 
 
 class ReminderInline(ReadOnlyMixin, admin.TabularInline):

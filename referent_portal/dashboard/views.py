@@ -1,11 +1,9 @@
 """Where each role lands: the referent's pages, the agent's space."""
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -18,7 +16,7 @@ from communes.suggestions.selectors import suggestions_to_answer
 from meetings.selectors import invitations_to_answer
 from referent_portal.accounts.decorators import referent_required
 from referent_portal.accounts.preferences import OPTIONAL
-from referent_portal.csv import neutralise
+from referent_portal.csv import csv_response
 from trainings.attestations import attestations_of
 from trainings.selectors import enrolments_of
 
@@ -89,14 +87,8 @@ def chart_csv(request, key):
     chart = referent.chart_by_key(request.user, key)
     if chart is None:
         raise Http404
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{key}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(["", *(neutralise(column) for column in chart.columns)])
-    for label, values in chart.rows():
-        writer.writerow([neutralise(label), *values])
-    return response
+    rows = ([label, *values] for label, values in chart.rows())
+    return csv_response(f"{key}.csv", ["", *chart.columns], rows)
 
 
 class EmailPreferencesForm(forms.Form):
