@@ -6,20 +6,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communes.drives.forms import add_service_error
 from communes.models import Commune, Network, Service
+from referent_portal.forms import DateTimeInput, add_service_error
 from requests_relay.services import validate_upload
 
 from .models import Meeting
 
 __all__ = ["CancelForm", "DocumentForm", "MeetingForm", "add_service_error"]
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
 class ReminderDaysField(forms.CharField):

@@ -17,6 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune
+from referent_portal.forms import DateInput, TimeInput
+from referent_portal.forms import add_service_error as put_service_error
 
 from .models import TrainingModule, TrainingSession
 
@@ -25,27 +27,8 @@ SERVICE_FIELD_ALIASES = {"starts_at": "day", "ends_at": "end_time"}
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the field it names, or on the whole form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            name = SERVICE_FIELD_ALIASES.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%H:%M")
+    """A service's error on the session form's own fields (a datetime is a day and a time)."""
+    put_service_error(form, error, aliases=SERVICE_FIELD_ALIASES)
 
 
 class SessionForm(forms.Form):

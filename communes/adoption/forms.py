@@ -24,15 +24,6 @@ Status = Adoption.Status
 FILTER_KEYS = ("epci", "q", "service", "status", "sans_adhesion")
 
 
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names when there is one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def filter_query(params: QueryDict) -> str:
     """Only the matrix criteria of `params`, URL-encoded (the way back, the export links)."""
     kept = [(key, value) for key in FILTER_KEYS for value in params.getlist(key) if value]

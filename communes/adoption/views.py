@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communes.models import Service
+from referent_portal.forms import add_service_error
 from requests_relay.selectors import requests_visible_to
 
 from . import exports, services
-from .forms import AdoptionChangeForm, MatrixFilterForm, add_service_error, filter_query
+from .forms import AdoptionChangeForm, MatrixFilterForm, filter_query
 from .selectors import (
     active_services,
     adoption_cell,

@@ -10,30 +10,14 @@ from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Fieldset, Layout
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Service
+from referent_portal.forms import DateInput
 
 from .models import Commitment
-
-
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the field it names, or on the whole form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class DriveForm(forms.Form):

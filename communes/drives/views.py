@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from referent_portal.accounts.decorators import referent_required
+from referent_portal.forms import add_service_error
 
 from . import services
-from .forms import AnswerForm, CancelForm, CloseForm, DriveForm, add_service_error
+from .forms import AnswerForm, CancelForm, CloseForm, DriveForm
 from .models import Commitment, Drive
 from .selectors import (
     commitments_visible_to,

@@ -4,7 +4,6 @@ from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -14,15 +13,6 @@ from communes.models import Contact, Service
 
 from .models import Network
 from .selectors import network_candidates
-
-
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the field it names, or on the whole form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def contact_label(contact: Contact) -> str:

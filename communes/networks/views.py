@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from meetings.selectors import network_meetings
 from referent_portal.accounts.decorators import referent_required
+from referent_portal.forms import add_service_error
 
 from . import services
-from .forms import MemberAddForm, NetworkForm, add_service_error
+from .forms import MemberAddForm, NetworkForm
 from .models import Membership
 from .selectors import network_members, networks_visible_to, networks_with_counts
 

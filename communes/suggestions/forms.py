@@ -10,8 +10,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Service
-from communes.networks.forms import add_service_error
 from communes.selectors import communes_visible_to
+from referent_portal.forms import add_service_error
 
 from .models import Suggestion
 

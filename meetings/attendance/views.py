@@ -16,8 +16,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from communes.drives.forms import add_service_error
 from referent_portal.accounts.decorators import referent_required
+from referent_portal.forms import add_service_error
 
 from ..models import Meeting
 from ..views import visible_meeting

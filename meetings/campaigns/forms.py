@@ -9,9 +9,9 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from communes.drives.forms import add_service_error
 from meetings.audience import AudienceForm
 from meetings.models import Campaign
+from referent_portal.forms import add_service_error
 from requests_relay.forms import FILES_AGAIN_NOTE, MultipleFileField, attachment_help_text
 
 from .selectors import RecipientStatus
