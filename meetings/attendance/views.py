@@ -307,81 +307,97 @@ def _already_converted(request, meeting, follow_up):
     return None
 
 
-@referent_required
-def follow_up_request(request, pk, follow_up_pk):
+def _convert_follow_up(request, pk, follow_up_pk, *, target, form_class, initial, convert, done):
+    """The two conversions of a follow-up share their page: a form pre-filled from the
+    follow-up, the service's errors back on it, and where to go once it is done."""
     meeting, follow_up = _follow_up(request, pk, follow_up_pk)
-    if done := _already_converted(request, meeting, follow_up):
-        return done
-    initial = {
-        "subject": follow_up.text.splitlines()[0][:200],
-        "description": follow_up.text,
-        "service": meeting.service_id,
-    }
-    form = FollowUpRequestForm(request.POST or None, follow_up=follow_up, initial=initial)
+    if converted := _already_converted(request, meeting, follow_up):
+        return converted
+    form = form_class(
+        request.POST or None, follow_up=follow_up, initial=initial(follow_up, meeting)
+    )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            created = services.follow_up_to_request(
-                follow_up=follow_up,
-                by=request.user,
-                category=data["category"],
-                subject=data["subject"],
-                description=data["description"],
-                service=data["service"],
-                training_module=data["training_module"],
-                commune=data.get("commune"),
-            )
+            created = convert(follow_up, form.cleaned_data)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(
-                request,
-                _("La demande %(ref)s est enregistrée pour %(commune)s.")
-                % {"ref": created.reference, "commune": created.commune.name},
-            )
-            return redirect("requests_relay:detail", reference=created.reference)
+            return done(created, meeting)
     return render(
         request,
         "meetings/attendance/follow_up_convert.html",
-        {"meeting": meeting, "follow_up": follow_up, "form": form, "target": "request"},
+        {"meeting": meeting, "follow_up": follow_up, "form": form, "target": target},
         status=400 if form.errors else 200,
+    )
+
+
+def _first_line(follow_up) -> str:
+    return follow_up.text.splitlines()[0][:200]
+
+
+@referent_required
+def follow_up_request(request, pk, follow_up_pk):
+    def done(created, meeting):
+        messages.success(
+            request,
+            _("La demande %(ref)s est enregistrée pour %(commune)s.")
+            % {"ref": created.reference, "commune": created.commune.name},
+        )
+        return redirect("requests_relay:detail", reference=created.reference)
+
+    return _convert_follow_up(
+        request,
+        pk,
+        follow_up_pk,
+        target="request",
+        form_class=FollowUpRequestForm,
+        initial=lambda follow_up, meeting: {
+            "subject": _first_line(follow_up),
+            "description": follow_up.text,
+            "service": meeting.service_id,
+        },
+        convert=lambda follow_up, data: services.follow_up_to_request(
+            follow_up=follow_up,
+            by=request.user,
+            category=data["category"],
+            subject=data["subject"],
+            description=data["description"],
+            service=data["service"],
+            training_module=data["training_module"],
+            commune=data.get("commune"),
+        ),
+        done=done,
     )
 
 
 @referent_required
 def follow_up_suggestion(request, pk, follow_up_pk):
-    meeting, follow_up = _follow_up(request, pk, follow_up_pk)
-    if done := _already_converted(request, meeting, follow_up):
-        return done
-    initial = {
-        "title": follow_up.text.splitlines()[0][:200],
-        "body": follow_up.text,
-        "service": meeting.service_id,
-    }
-    form = FollowUpSuggestionForm(request.POST or None, follow_up=follow_up, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            created = services.follow_up_to_suggestion(
-                follow_up=follow_up,
-                by=request.user,
-                title=data["title"],
-                body=data["body"],
-                service=data["service"],
-                commune=data.get("commune"),
-            )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("La suggestion « %(title)s » est envoyée à %(commune)s.")
-                % {"title": created.title, "commune": created.commune.name},
-            )
-            return redirect(reverse("meetings:detail", args=[meeting.pk]) + "#suites-titre")
-    return render(
+    def done(created, meeting):
+        messages.success(
+            request,
+            _("La suggestion « %(title)s » est envoyée à %(commune)s.")
+            % {"title": created.title, "commune": created.commune.name},
+        )
+        return redirect(reverse("meetings:detail", args=[meeting.pk]) + "#suites-titre")
+
+    return _convert_follow_up(
         request,
-        "meetings/attendance/follow_up_convert.html",
-        {"meeting": meeting, "follow_up": follow_up, "form": form, "target": "suggestion"},
-        status=400 if form.errors else 200,
+        pk,
+        follow_up_pk,
+        target="suggestion",
+        form_class=FollowUpSuggestionForm,
+        initial=lambda follow_up, meeting: {
+            "title": _first_line(follow_up),
+            "body": follow_up.text,
+            "service": meeting.service_id,
+        },
+        convert=lambda follow_up, data: services.follow_up_to_suggestion(
+            follow_up=follow_up,
+            by=request.user,
+            title=data["title"],
+            body=data["body"],
+            service=data["service"],
+            commune=data.get("commune"),
+        ),
+        done=done,
     )
