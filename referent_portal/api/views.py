@@ -15,8 +15,7 @@ from rest_framework.response import Response
 from communes.models import Adoption, Service
 from communes.selectors import communes_visible_to, epcis_visible_to
 from meetings.selectors import meetings_visible_to, with_invitation_counts
-from requests_relay.models import Request
-from requests_relay.selectors import dossiers_visible_to
+from requests_relay.selectors import dossiers_visible_to, requests_visible_to
 from requests_relay.services import dossier_apply_answer
 from trainings.selectors import sessions_visible_to, with_counts
 
@@ -151,9 +150,12 @@ class DossierViewSet(ScopedViewSet):
     agents_allowed = False  # dossiers are the EPCI's work; agents follow their requests
 
     def get_queryset(self):
-        requests = Request.objects.select_related("commune").order_by("created_at", "pk")
+        # The dossiers and requests of the one rule (requests_relay/selectors.py): for the
+        # syndicat mixte, those relayed to it; never a draft, never an internal note.
+        user = self.request.user
+        requests = requests_visible_to(user).select_related("commune").order_by("created_at", "pk")
         return (
-            dossiers_visible_to(self.request.user)
+            dossiers_visible_to(user)
             .select_related("epci", "service", "training_module")
             .prefetch_related(Prefetch("requests", queryset=requests))
             .order_by("-created_at", "-pk")
