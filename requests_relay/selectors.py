@@ -105,13 +105,17 @@ def messages_visible_to(user, request: Request) -> QuerySet[Message]:
     )
 
 
+def shared_attachments() -> QuerySet[Attachment]:
+    """Files sent with a request or with a message of its thread, never an internal note's:
+    what the commune and the syndicat mixte may read (and a personal-data export holds)."""
+    return Attachment.objects.filter(Q(message__isnull=True) | Q(message__internal=False))
+
+
 def attachments_visible_to(user) -> QuerySet[Attachment]:
     """The files the user may fetch: those sent with a request they see, and those of the
     messages they read (never the file of an internal note, for whoever may not read it)."""
-    attachments = Attachment.objects.filter(request__in=requests_visible_to(user))
-    if _reads_internal_notes(user):
-        return attachments
-    return attachments.filter(Q(message__isnull=True) | Q(message__internal=False))
+    attachments = Attachment.objects if _reads_internal_notes(user) else shared_attachments()
+    return attachments.filter(request__in=requests_visible_to(user))
 
 
 def relays_visible_to(user) -> QuerySet[Relay]:
