@@ -12,7 +12,8 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from communes.models import Adoption, Service
+from communes.adoption.selectors import adoptions_visible_to
+from communes.models import Service
 from communes.selectors import communes_visible_to, epcis_visible_to
 from meetings.selectors import meetings_visible_to, with_invitation_counts
 from requests_relay.selectors import dossiers_visible_to, requests_visible_to
@@ -30,15 +31,6 @@ def _without_distinct(queryset: QuerySet) -> QuerySet:
     if not queryset.query.distinct:
         return queryset
     return queryset.model.objects.filter(pk__in=queryset.values("pk"))
-
-
-def adoptions_visible_to(user) -> QuerySet[Adoption]:
-    """The adoptions of the communes the user may see."""
-    if not user.is_authenticated:
-        return Adoption.objects.none()
-    if user.is_superuser or user.is_syndicat:
-        return Adoption.objects.all()
-    return Adoption.objects.filter(commune__in=communes_visible_to(user).values("pk"))
 
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
