@@ -26,7 +26,8 @@ from communes.timeline.models import TimelineEntry
 from referent_portal.outbox.models import OutgoingEmail
 from requests_relay.models import Message, Request
 from tests.factories import CommuneFactory, EpciFactory, ReferentFactory, agent_of, request_of
-from tests.requests_relay.scope_territory import officer, operator  # noqa: F401 (fixtures)
+from tests.meetings.factories import InvitationFactory, MeetingFactory
+from tests.requests_relay.scope_territory import *  # noqa: F403 (fixtures)
 from tests.trainings.factories import TrainingSessionFactory
 from trainings.models import Enrolment
 from trainings.services import enrolment_create
@@ -145,3 +146,21 @@ def test_no_portal_form_of_the_communes_or_trainings_writes_for_the_syndicat(cli
     response = client.post(reverse("trainings:enrol_self", args=[w["session"].pk]), follow=True)
     assert "aucune fiche de contact" in response.content.decode()
     assert written() == before
+
+
+def test_the_operator_lands_in_the_admin_site_and_reads_the_commune_page_as_the_syndicat(
+    client, world, operator, officer
+):
+    """Neither an agent nor a referent: the operator's home is the admin site, and it reads a
+    commune's page (its meetings included) as the syndicat mixte does."""
+    meeting = MeetingFactory(title="Réunion des secrétaires à Hénon", host_commune=world["henon"])
+    InvitationFactory(meeting=meeting, commune=world["henon"])
+    page_url = reverse("communes:detail", args=["22076"])
+    for user in (officer, operator):
+        client.force_login(user)
+        assert client.get(reverse("dashboard:home")).url == reverse("admin:index")
+        assert "Réunion des secrétaires à Hénon" in client.get(page_url).content.decode()
+    operator.is_staff = False  # even without the admin site: no loop through « Mon espace »
+    operator.save()
+    client.force_login(operator)
+    assert client.get(reverse("dashboard:home")).url == reverse("admin:index")
