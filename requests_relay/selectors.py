@@ -149,9 +149,14 @@ def requests_with_thread(user, requests: QuerySet[Request]) -> QuerySet[Request]
 def may_write_to(user, request: Request) -> bool:
     """Whether `user` writes in the request's thread: an agent serving its commune, or a
     referent of its EPCI. The syndicat mixte answers the dossier instead (admin site, API)."""
-    if reader_scope(user) not in (Scope.EPCI, Scope.COMMUNES):
-        return False
-    return requests_visible_to(user).filter(pk=request.pk).exists()
+    scope = reader_scope(user)
+    # requests_visible_to's rule for these two scopes, on the one row (no query for a referent
+    # when the commune is loaded).
+    if scope is Scope.EPCI:
+        return request.commune.epci_id == user.epci_id
+    if scope is Scope.COMMUNES:
+        return communes_visible_to(user).filter(pk=request.commune_id).exists()
+    return False
 
 
 def acts_as_referent_on(user, request: Request) -> bool:
