@@ -142,9 +142,8 @@ def test_the_referents_dossier_pages_and_actions_are_refused_to_the_syndicat(
     for dossier in [a.draft_dossier, a.relayed_dossier]:
         url = reverse("requests_relay:dossier_relay", args=[dossier.reference])
         assert client.post(url).status_code == 403
-        assert client.get(
-            reverse("requests_relay:dossier_detail", args=[dossier.reference])
-        ).status_code == (403)
+        detail = reverse("requests_relay:dossier_detail", args=[dossier.reference])
+        assert client.get(detail).status_code == 403
     assert written() == before
 
 
