@@ -85,7 +85,7 @@ def commune_detail(request, insee_code):
             "commune_adoptions": commune_adoptions(commune=commune),
             "commune_commitments": commune_commitments(request.user, commune),
             "suggestions": commune_suggestions(request.user, commune),
-            "timeline_latest": commune_timeline_latest(commune=commune),
+            "timeline_latest": commune_timeline_latest(commune=commune, user=request.user),
             "commune_meetings": commune_meetings(request.user, commune),
             "commune_attendance": (
                 commune_attendance(commune) if request.user.is_referent else None

@@ -42,7 +42,9 @@ def commune_meetings(user, commune, *, limit: int = 10) -> list[Meeting]:
     """The meetings a commune took part in: hosted, asked for, or with someone invited from it;
     latest first, each with the commune's own invited and present counts. Agents of the
     commune see them too (the meetings' pages are the referent's)."""
-    if not (user.is_authenticated and (user.is_referent or user.is_agent or user.is_syndicat)):
+    if not user.is_authenticated:
+        return []
+    if not (user.is_referent or user.is_agent or user.is_syndicat or user.is_superuser):
         return []
     if user.is_referent and commune.epci_id != user.epci_id:
         return []

@@ -3,13 +3,17 @@
 The officer reads what the communes sent (requests, attachments, the thread with the referent)
 but never the EPCI's internal notes, nor the files attached to them. Dossiers and requests are
 read-only here: the one thing the syndicat mixte writes is its answer.
+
+Which rows each page shows is the selectors' rule (requests_relay/selectors.py), the same as on
+the portal and in the API: relayed dossiers and their requests, for the officer and the
+platform operator alike.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -23,15 +27,19 @@ from referent_portal.csv import export_action
 from referent_portal.history import HistoryAdmin
 
 from .models import (
-    Attachment,
     Dossier,
     DossierStatus,
     InboundCall,
-    Message,
     Relay,
     RelayAttempt,
     Request,
-    Status,
+)
+from .selectors import (
+    attachments_visible_to,
+    dossiers_visible_to,
+    relays_visible_to,
+    requests_visible_to,
+    requests_with_thread,
 )
 from .services import ANSWER_ACTIONS, dossier_apply_answer, relay_retry
 
@@ -90,29 +98,6 @@ def person_display(user):
     return format_html('{} (<a href="mailto:{}">{}</a>)', name, user.email, user.email)
 
 
-def shared_attachments():
-    """Files the commune sent: with the request or a message, never with an internal note."""
-    return Attachment.objects.filter(Q(message__isnull=True) | Q(message__internal=False))
-
-
-def requests_for_syndicat(requests):
-    """Requests with what the syndicat mixte may read of them, fetched in a fixed few queries."""
-    return requests.select_related("commune", "submitted_by").prefetch_related(
-        Prefetch(
-            "attachments",
-            queryset=Attachment.objects.filter(message__isnull=True),
-            to_attr="submitted_attachments",
-        ),
-        Prefetch(
-            "messages",
-            queryset=Message.objects.filter(internal=False)
-            .select_related("author")
-            .prefetch_related("attachments"),
-            to_attr="shared_messages",
-        ),
-    )
-
-
 class AnswerForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Réponse"),
@@ -158,6 +143,9 @@ class RelayInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request) & relays_visible_to(request.user)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -220,12 +208,9 @@ class DossierAdmin(HistoryAdmin):
     change_form_template = "admin/requests_relay/dossier/change_form.html"
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .exclude(status=Status.IN_PROGRESS)  # still being built by the referent
-            .annotate(_request_count=Count("requests"))
-        )
+        # Relayed dossiers only: a draft is still the referent's (the selectors' rule).
+        visible = super().get_queryset(request) & dossiers_visible_to(request.user)
+        return visible.annotate(_request_count=Count("requests"))
 
     @admin.display(description=_("référence"), ordering="reference")
     def reference_display(self, obj):
@@ -277,7 +262,7 @@ class DossierAdmin(HistoryAdmin):
                 {
                     "title": _("Dossier %(ref)s") % {"ref": obj.reference},
                     "subtitle": obj.title,
-                    "dossier_requests": requests_for_syndicat(obj.requests.all()),
+                    "dossier_requests": requests_with_thread(request.user, obj.requests.all()),
                     "has_relays": obj.relays.exists(),
                     "can_answer": obj.status in ANSWERABLE
                     and self.has_change_permission(request, obj),
@@ -331,7 +316,9 @@ class DossierAdmin(HistoryAdmin):
             "adminform": adminform,
             "form": form,
             "errors": helpers.AdminErrorList(form, []),
-            "dossier_requests": dossier.requests.select_related("commune"),
+            "dossier_requests": (
+                requests_visible_to(request.user) & dossier.requests.all()
+            ).select_related("commune"),
             "title": _("Répondre au dossier %(ref)s") % {"ref": dossier.reference},
             "subtitle": dossier.title,
         }
@@ -392,7 +379,7 @@ class RequestAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The syndicat mixte sees what was relayed to it; the rest is the EPCI's business.
-        return super().get_queryset(request).filter(dossier__relayed_at__isnull=False)
+        return super().get_queryset(request) & requests_visible_to(request.user)
 
     @admin.display(description=_("objet"), ordering="subject")
     def short_subject(self, obj):
@@ -423,7 +410,9 @@ class RequestAdmin(admin.ModelAdmin):
                 {
                     "title": _("Demande %(ref)s") % {"ref": obj.reference},
                     "subtitle": obj.subject,
-                    "shared": requests_for_syndicat(Request.objects.filter(pk=obj.pk)).get(),
+                    "shared": requests_with_thread(
+                        request.user, Request.objects.filter(pk=obj.pk)
+                    ).get(),
                 }
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -444,9 +433,7 @@ class RequestAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         attachment = get_object_or_404(
-            shared_attachments().filter(request__in=self.get_queryset(request)),
-            pk=attachment_id,
-            request_id=request_id,
+            attachments_visible_to(request.user), pk=attachment_id, request_id=request_id
         )
         try:
             handle = attachment.file.open("rb")
@@ -507,6 +494,10 @@ class RelayAdmin(admin.ModelAdmin):
     )
     inlines = [RelayAttemptInline]
     actions = ["retry"]
+
+    def get_queryset(self, request):
+        # The deliveries of the dossiers the user sees (the selectors' rule).
+        return super().get_queryset(request) & relays_visible_to(request.user)
 
     def has_add_permission(self, request):
         return False

@@ -40,6 +40,7 @@ from .models import (
     Request,
     Status,
 )
+from .selectors import acts_as_referent_on, may_write_to
 from .signals import dossier_answered
 
 logger = logging.getLogger(__name__)
@@ -213,9 +214,18 @@ def request_message_add(
     internal: bool = False,
     files: Sequence[UploadedFile] = (),
 ) -> Message:
-    """Add to a request's thread. A commune's answer to a question puts it back in progress."""
+    """Add to a request's thread. A commune's answer to a question puts it back in progress.
+
+    The commune's agents and the referent of its EPCI write here, and the commune reads a
+    referent's message as the referent's (« Le référent vous a écrit »); the syndicat mixte
+    answers the dossier instead (`dossier_apply_answer`), signed as the syndicat mixte.
+    """
     request = Request.objects.select_for_update().get(pk=request.pk)
-    from_commune = not (author.is_referent or author.is_syndicat or author.is_superuser)
+    if not may_write_to(author, request):
+        raise ValidationError(
+            _("Seuls la commune et le référent de son EPCI écrivent dans le fil d'une demande.")
+        )
+    from_commune = not acts_as_referent_on(author, request)
     if from_commune and internal:
         raise ValidationError(_("Seul le référent peut écrire une note interne."))
     if from_commune and request.status in CLOSED_STATUSES:
@@ -249,6 +259,13 @@ def request_message_add(
 # --- referent side ------------------------------------------------------------------------
 
 
+def _check_referent(request: Request, by: User) -> None:
+    """The referent's actions on a request (the commune reads them as the referent's) are
+    for a referent of its EPCI only."""
+    if not acts_as_referent_on(by, request):
+        raise ValidationError(_("Seul un référent de l'EPCI de la commune traite sa demande."))
+
+
 def _check_open(request: Request) -> None:
     if request.status not in OPEN_STATUSES:
         raise ValidationError(
@@ -265,6 +282,7 @@ def _check_open(request: Request) -> None:
 @transaction.atomic
 def request_assign(*, request: Request, assignee: User | None, by: User) -> Request:
     request = Request.objects.select_for_update().get(pk=request.pk)
+    _check_referent(request, by)
     if assignee is not None and not (assignee.is_referent and assignee.epci_id == by.epci_id):
         raise ValidationError(_("Une demande est suivie par un référent de l'EPCI."))
     request.assigned_to = assignee
@@ -278,6 +296,7 @@ def request_assign(*, request: Request, assignee: User | None, by: User) -> Requ
 def request_ask_information(*, request: Request, by: User, body: str) -> Request:
     """Ask the commune for more information; the request waits for its answer."""
     request = Request.objects.select_for_update().get(pk=request.pk)
+    _check_referent(request, by)
     _check_open(request)
     if not body.strip():
         raise ValidationError({"body": _("Précisez l'information attendue.")})
@@ -298,6 +317,7 @@ def request_ask_information(*, request: Request, by: User, body: str) -> Request
 def request_resolve_locally(*, request: Request, by: User, body: str) -> Request:
     """First-level support: the referent answers and closes without the syndicat mixte."""
     request = Request.objects.select_for_update().get(pk=request.pk)
+    _check_referent(request, by)
     _check_open(request)
     if not body.strip():
         raise ValidationError({"body": _("Écrivez la réponse apportée à la commune.")})

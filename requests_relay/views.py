@@ -2,7 +2,10 @@
 
 Every object is read through a selector: a request of another commune, a dossier or a relay
 of another EPCI answers 404. A page meant for another role answers 403; an action on an object
-by the wrong role answers 404 (it does not exist for them). Each action is a POST to its own
+by the wrong role answers 404 (it does not exist for them). The syndicat mixte (and the
+platform operator) reads the relayed requests here, read-only: it writes nothing on the
+portal, every POST on a request is a 404 for it, and its answer is given in the admin site or
+by the signed API call (see requests_relay/selectors.py). Each action is a POST to its own
 view: check permission → validate the form → call the service → message → redirect. A
 ValidationError of a service goes back on the form, re-rendered with what the user typed.
 """
@@ -38,15 +41,21 @@ from .forms import (
     ResolveForm,
     add_service_error,
 )
-from .models import CLOSED_STATUSES, OPEN_STATUSES, Attachment, Category, Relay, Status
-from .selectors import dossiers_visible_to, messages_visible_to, requests_visible_to
+from .models import CLOSED_STATUSES, OPEN_STATUSES, Category, Relay, Status
+from .selectors import (
+    Scope,
+    acts_as_referent_on,
+    attachments_visible_to,
+    dossiers_visible_to,
+    may_write_to,
+    messages_visible_to,
+    reader_scope,
+    relays_visible_to,
+    requests_visible_to,
+)
 
 PAGE_SIZE = 50
 FAILING_RELAY_STATES = (Relay.State.FAILED, Relay.State.RETRY)
-
-
-def _is_staff_side(user) -> bool:
-    return user.is_referent or user.is_syndicat or user.is_superuser
 
 
 def _can_relay(obj) -> bool:
@@ -63,8 +72,11 @@ def _age_in_days(moment) -> int:
 
 @login_required
 def request_list(request):
-    """The agent's « Mes demandes », or the referent's inbox."""
+    """The agent's « Mes demandes », or the referent's inbox. The syndicat mixte's list of
+    the requests relayed to it is in the admin site (the same rule, see the selectors)."""
     user = request.user
+    if reader_scope(user) is Scope.RELAYED:
+        return redirect("admin:requests_relay_request_changelist")
     base = requests_visible_to(user).select_related("commune", "assigned_to", "dossier")
     if user.is_agent:
         requests = base.order_by("-updated_at", "-pk")
@@ -103,9 +115,9 @@ def request_list(request):
             "is_filtered": form.is_filtered if form.is_bound else False,
             "can_consolidate": any(row.selectable for row in rows),
             "query_string": params.urlencode(),
-            "failing_relays": Relay.objects.filter(
-                dossier__in=dossiers_visible_to(user), state__in=FAILING_RELAY_STATES
-            ).count(),
+            "failing_relays": relays_visible_to(user)
+            .filter(state__in=FAILING_RELAY_STATES)
+            .count(),
         },
     )
 
@@ -189,19 +201,22 @@ def _visible_request(user, reference):
 def _render_detail(request, obj, *, status=200, **bound_forms):
     """The request's page; a bound form with errors replaces its blank counterpart."""
     user = request.user
+    is_referent = acts_as_referent_on(user, obj)
     context = {
         "object": obj,
         "thread": messages_visible_to(user, obj),
-        "attachments": obj.attachments.filter(message__isnull=True),
+        "attachments": attachments_visible_to(user).filter(request=obj, message__isnull=True),
         "age_days": _age_in_days(obj.created_at),
-        "is_referent": user.is_referent,
-        "can_write": _is_staff_side(user) or obj.status not in CLOSED_STATUSES,
+        "is_referent": is_referent,
+        # The syndicat mixte reads here and answers the dossier in the admin site.
+        "read_only": reader_scope(user) is Scope.RELAYED,
+        "can_write": may_write_to(user, obj) and (is_referent or obj.status not in CLOSED_STATUSES),
         "open_action": next(iter(bound_forms), None),
     }
     context["message_form"] = bound_forms.get("message_form") or (
         MessageForm(user=user, request_obj=obj) if context["can_write"] else None
     )
-    if user.is_referent:
+    if is_referent:
         triage = obj.is_open and obj.dossier_id is None
         context["can_triage"] = triage
         context["can_relay"] = _can_relay(obj)
@@ -236,10 +251,7 @@ def request_detail(request, reference):
 def attachment_download(request, reference, pk):
     """A file of a request in the user's scope, never one of an internal note for the commune."""
     obj = _visible_request(request.user, reference)
-    attachments = Attachment.objects.filter(request=obj).filter(
-        Q(message__isnull=True) | Q(message__in=messages_visible_to(request.user, obj))
-    )
-    attachment = get_object_or_404(attachments, pk=pk)
+    attachment = get_object_or_404(attachments_visible_to(request.user).filter(request=obj), pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
@@ -263,6 +275,8 @@ def message_add(request, reference):
     """
     user = request.user
     obj = _visible_request(user, reference)
+    if not may_write_to(user, obj):
+        raise Http404  # the syndicat mixte answers the dossier, in the admin site or the API
     form = MessageForm(request.POST, request.FILES, user=user, request_obj=obj)
     if form.is_valid():
         try:
@@ -276,7 +290,7 @@ def message_add(request, reference):
         except ValidationError as exc:
             add_service_error(form, exc, field="attachments")
         else:
-            if user.is_referent:
+            if acts_as_referent_on(user, obj):
                 messages.success(request, _("Message envoyé à la commune."))
             else:
                 messages.success(request, _("Message envoyé au référent."))
@@ -309,9 +323,10 @@ def note_add(request, reference):
 
 def _referent_request(request, reference):
     """The request for a referent's action; for anyone else it does not exist."""
-    if not request.user.is_referent:
+    obj = _visible_request(request.user, reference)
+    if not acts_as_referent_on(request.user, obj):
         raise Http404
-    return _visible_request(request.user, reference)
+    return obj
 
 
 @require_POST
@@ -579,9 +594,8 @@ def dossier_relay(request, reference):
 def relay_list(request):
     """The relays that failed or wait for a new attempt: what the referent must watch."""
     relays = (
-        Relay.objects.filter(
-            dossier__in=dossiers_visible_to(request.user), state__in=FAILING_RELAY_STATES
-        )
+        relays_visible_to(request.user)
+        .filter(state__in=FAILING_RELAY_STATES)
         .select_related("dossier")
         .annotate(last_attempt_at=Max("log__started_at"))
         .order_by("state", "-updated_at")
@@ -592,12 +606,7 @@ def relay_list(request):
 @require_POST
 @referent_required
 def relay_retry(request, pk):
-    relay = get_object_or_404(
-        Relay.objects.filter(dossier__in=dossiers_visible_to(request.user)).select_related(
-            "dossier"
-        ),
-        pk=pk,
-    )
+    relay = get_object_or_404(relays_visible_to(request.user).select_related("dossier"), pk=pk)
     try:
         services.relay_retry(relay=relay)
     except ValidationError as exc:

@@ -21,6 +21,13 @@ Status = Adoption.Status
 ADHERENT_STATUSES = (Status.CHARTER_SIGNED, Status.DEPLOYING, Status.ACTIVE)
 
 
+def adoptions_visible_to(user) -> QuerySet[Adoption]:
+    """The adoptions of the communes the user may see (the syndicat mixte: every commune's)."""
+    if not user.is_authenticated:
+        return Adoption.objects.none()
+    return Adoption.objects.filter(commune__in=communes_visible_to(user).values("pk"))
+
+
 def status_css(status: str) -> str:
     """The CSS class of a status (static/css/adoption.css): adoption-charter-signed…"""
     return "adoption-" + status.replace("_", "-")

@@ -23,7 +23,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q, Value
+from django.db.models import Prefetch, Q, Value
 from django.db.models.functions import Replace
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -44,6 +44,7 @@ from meetings.personal_data import meetings_anonymise, meetings_export
 from referent_portal.accounts.models import User
 from referent_portal.outbox.models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
 from requests_relay.models import Message, Request
+from requests_relay.selectors import shared_attachments
 from trainings.personal_data import trainings_anonymise, trainings_export
 
 from . import resources
@@ -540,7 +541,8 @@ def contact_export_json(*, contact: Contact) -> dict:
         }
         for request in Request.objects.filter(submitted_by=user)
         .select_related("commune")
-        .prefetch_related("attachments")
+        # The person's files, not those of the EPCI's internal notes on their requests.
+        .prefetch_related(Prefetch("attachments", queryset=shared_attachments()))
         .order_by("created_at", "pk")
     ]
     data["messages_authored"] = [

@@ -8,7 +8,12 @@ The timeline has two sources:
   write to the timeline: their events are read from the rows themselves — the submission
   (`created_at`) and the latest change of status (`status_changed_at`, for a request that has
   left « Nouvelle »; earlier intermediate statuses are not stored anywhere, so they are not
-  shown).
+  shown). Only the requests the reader may see are in it, by the requests' own rule
+  (`requests_visible_to`): the syndicat mixte reads the relayed ones, as everywhere else.
+
+The entries are the commune's own history, shown to whoever may see the commune (its agents
+read it too); what the EPCI keeps to itself (a request still with the referent, an internal
+note) is never an entry.
 
 How it stays cheap, however long the history: the database merges the sources. One
 `UNION ALL` of three narrow selects — (source, id, date) of the entries, of the submissions
@@ -30,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune
 from requests_relay.models import Request, Status
+from requests_relay.selectors import requests_visible_to
 
 from .models import TimelineEntry
 
@@ -88,8 +94,9 @@ class TimelineItem:
         return self.actor.get_full_name() or self.actor.username
 
 
-def _keys(*, commune: Commune, kind: str | None) -> QuerySet:
-    """The (source, row_id, event_at) of every event of the commune, newest first."""
+def _keys(*, commune: Commune, user, kind: str | None) -> QuerySet:
+    """The (source, row_id, event_at) of every event of the commune `user` may see, newest
+    first."""
     branches = []
     if kind != REQUEST_KIND:
         entries = TimelineEntry.objects.filter(commune=commune)
@@ -105,7 +112,7 @@ def _keys(*, commune: Commune, kind: str | None) -> QuerySet:
             .order_by()
         )
     if kind in (None, "", REQUEST_KIND):
-        requests = Request.objects.filter(commune=commune)
+        requests = requests_visible_to(user).filter(commune=commune)
         branches.append(
             requests.annotate(
                 source=Value(SUBMITTED, output_field=CharField()),
@@ -186,19 +193,22 @@ def _items(keys: list[tuple[str, int, datetime]]) -> list[TimelineItem]:
 
 
 def commune_timeline_page(
-    *, commune: Commune, kind: str | None = None, page=1, per_page: int = PAGE_SIZE
+    *, commune: Commune, user, kind: str | None = None, page=1, per_page: int = PAGE_SIZE
 ) -> Page:
-    """One page of the commune's timeline, newest first; `page.object_list` holds
-    `TimelineItem`s. The caller has checked that the user may see the commune (selector)."""
-    paginator = Paginator(_keys(commune=commune, kind=kind or None), per_page)
+    """One page of the commune's timeline as `user` may read it, newest first;
+    `page.object_list` holds `TimelineItem`s. The caller has checked that the user may see the
+    commune (selector)."""
+    paginator = Paginator(_keys(commune=commune, user=user, kind=kind or None), per_page)
     page_obj = paginator.get_page(page)
     page_obj.object_list = _items(list(page_obj.object_list))
     return page_obj
 
 
-def commune_timeline_latest(*, commune: Commune, limit: int = LATEST_COUNT) -> list[TimelineItem]:
-    """The latest events of the commune, for its page (three queries)."""
-    return _items(list(_keys(commune=commune, kind=None)[:limit]))
+def commune_timeline_latest(
+    *, commune: Commune, user, limit: int = LATEST_COUNT
+) -> list[TimelineItem]:
+    """The latest events of the commune `user` may see, for its page (three queries)."""
+    return _items(list(_keys(commune=commune, user=user, kind=None)[:limit]))
 
 
 def commune_timeline_kinds(*, commune: Commune) -> list[tuple[str, str]]:

@@ -1,7 +1,8 @@
 """The commune's timeline page: everything that happened to it, newest first.
 
 The commune is read through `communes_visible_to`: the referent of its EPCI and the agents who
-serve it see the page; for anyone else the commune does not exist (404).
+serve it see the page (the syndicat mixte, every commune's); for anyone else the commune does
+not exist (404). Its requests are those the user may see (`requests_visible_to`).
 """
 
 from urllib.parse import urlencode
@@ -28,7 +29,9 @@ def commune_timeline(request, insee_code):
         reset_url=url,
     )
     kind = form.chosen_kind
-    page_obj = commune_timeline_page(commune=commune, kind=kind, page=request.GET.get("page"))
+    page_obj = commune_timeline_page(
+        commune=commune, user=request.user, kind=kind, page=request.GET.get("page")
+    )
     return render(
         request,
         "communes/timeline/commune_timeline.html",

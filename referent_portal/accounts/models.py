@@ -37,13 +37,17 @@ class User(AbstractUser):
             ),
         ]
 
+    # A superuser is the platform operator, whatever its role (`createsuperuser` leaves the
+    # default, « agent »): it reads with the syndicat mixte's scope and acts for no EPCI and no
+    # commune — never a referent's or a commune agent's page, form or message in their name.
+
     @property
     def is_referent(self):
-        return self.role == self.Role.REFERENT
+        return self.role == self.Role.REFERENT and not self.is_superuser
 
     @property
     def is_agent(self):
-        return self.role == self.Role.AGENT
+        return self.role == self.Role.AGENT and not self.is_superuser
 
     @property
     def is_syndicat(self):

@@ -12,11 +12,11 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from communes.models import Adoption, Service
+from communes.adoption.selectors import adoptions_visible_to
+from communes.models import Service
 from communes.selectors import communes_visible_to, epcis_visible_to
 from meetings.selectors import meetings_visible_to, with_invitation_counts
-from requests_relay.models import Request
-from requests_relay.selectors import dossiers_visible_to
+from requests_relay.selectors import dossiers_visible_to, requests_visible_to
 from requests_relay.services import dossier_apply_answer
 from trainings.selectors import sessions_visible_to, with_counts
 
@@ -31,15 +31,6 @@ def _without_distinct(queryset: QuerySet) -> QuerySet:
     if not queryset.query.distinct:
         return queryset
     return queryset.model.objects.filter(pk__in=queryset.values("pk"))
-
-
-def adoptions_visible_to(user) -> QuerySet[Adoption]:
-    """The adoptions of the communes the user may see."""
-    if not user.is_authenticated:
-        return Adoption.objects.none()
-    if user.is_superuser or user.is_syndicat:
-        return Adoption.objects.all()
-    return Adoption.objects.filter(commune__in=communes_visible_to(user).values("pk"))
 
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
@@ -151,9 +142,12 @@ class DossierViewSet(ScopedViewSet):
     agents_allowed = False  # dossiers are the EPCI's work; agents follow their requests
 
     def get_queryset(self):
-        requests = Request.objects.select_related("commune").order_by("created_at", "pk")
+        # The dossiers and requests of the one rule (requests_relay/selectors.py): for the
+        # syndicat mixte, those relayed to it; never a draft, never an internal note.
+        user = self.request.user
+        requests = requests_visible_to(user).select_related("commune").order_by("created_at", "pk")
         return (
-            dossiers_visible_to(self.request.user)
+            dossiers_visible_to(user)
             .select_related("epci", "service", "training_module")
             .prefetch_related(Prefetch("requests", queryset=requests))
             .order_by("-created_at", "-pk")

@@ -28,7 +28,7 @@ def home(request):
     user = request.user
     if user.is_referent:
         return referent_home(request)
-    if user.is_syndicat or user.is_staff:
+    if user.is_syndicat or user.is_superuser or user.is_staff:
         return redirect("admin:index")
     return redirect("dashboard:agent_home")
 

@@ -4,6 +4,9 @@ from the lists, 404 on the detail. Agents read their communes' data, not meeting
 import pytest
 from django.urls import reverse
 
+from tests.requests_relay.scope_territory import *  # noqa: F403 (fixtures)
+from tests.requests_relay.scope_territory import internal_note_text
+
 pytestmark = pytest.mark.django_db
 
 
@@ -146,3 +149,50 @@ def test_an_anonymous_caller_gets_401_and_no_data(client, territory, name):
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Token"
     assert "results" not in response.json()
+
+
+# --- what was relayed to the syndicat mixte, and nothing else (issue #11) --------------------
+
+
+@pytest.fixture(params=["officer", "operator"])
+def relay_reader(request):
+    """The syndicat mixte's officer and the platform operator read the same set."""
+    return request.getfixturevalue(request.param)
+
+
+def test_the_syndicat_reads_relayed_dossiers_only_and_no_internal_note(
+    client, scope_world, relay_reader
+):
+    client.force_login(relay_reader)
+    response = client.get(listing("dossier"), {"limit": 200})
+    assert keys(response, "reference") == sorted(s.relayed_dossier.reference for s in scope_world)
+    body = response.content.decode()
+    for side in scope_world:
+        for request in side.hidden_requests:
+            assert request.reference not in body
+        for request in [side.relayed, *side.hidden_requests]:
+            assert internal_note_text(request) not in body
+        assert "note-" not in body  # nor the file of an internal note
+        assert client.get(detail("dossier", side.draft_dossier.reference)).status_code == 404
+        relayed = client.get(detail("dossier", side.relayed_dossier.reference)).json()
+        assert [r["reference"] for r in relayed["requests"]] == [side.relayed.reference]
+
+
+def test_a_draft_dossier_cannot_be_answered_through_the_api(client, scope_world, officer):
+    a, _ = scope_world
+    client.force_login(officer)
+    url = reverse("api:dossier-answer", args=[a.draft_dossier.reference])
+    response = client.post(
+        url, {"action": "refuse", "message": "Non."}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    a.draft_dossier.refresh_from_db()
+    assert a.draft_dossier.status == "in_progress" and a.draft_dossier.answer == ""
+
+
+def test_the_referent_still_reads_the_draft_of_their_epci(client, scope_world):
+    a, _ = scope_world
+    client.force_login(a.referent)
+    assert keys(client.get(listing("dossier")), "reference") == sorted(
+        [a.draft_dossier.reference, a.relayed_dossier.reference]
+    )

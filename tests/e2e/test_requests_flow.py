@@ -227,6 +227,19 @@ def test_two_communes_requests_are_relayed_as_one_dossier_and_the_answer_reaches
     page.get_by_role("button", name="Enregistrer la réponse").click()
     expect(page.get_by_text("Réponse enregistrée")).to_be_visible()
 
+    # On the portal the officer reads the relayed request, signed answer included; no form.
+    page.goto(f"/demandes/{first.reference}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(first.subject)
+    expect(page.get_by_text("Le maire a déjà relancé deux fois.")).to_have_count(0)
+    expect(page.get_by_role("textbox")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Répondre au dossier")).to_be_visible()
+    expect(
+        page.get_by_role(
+            "link", name=f"Ouvrir le dossier {dossier.reference} dans l'administration"
+        )
+    ).to_be_visible()
+    assert_accessible(page)
+
     log_in(page, "anne.rault", f"/demandes/{first.reference}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(first.subject)
     expect(page.get_by_text("Le maire a déjà relancé deux fois.")).to_have_count(0)

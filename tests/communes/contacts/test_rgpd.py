@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from axes.models import AccessAttempt, AccessLog
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -179,6 +180,27 @@ def test_the_export_of_a_contact_without_account(anne):
     assert data["user_account"] is None
     assert data["requests_submitted"] == []
     assert data["contact"]["phone"] == "02 96 34 00 01"
+
+
+def test_the_export_names_the_files_the_commune_sent_never_those_of_internal_notes(
+    agent, referent, settings, tmp_path
+):
+    """The export is handed to the person: the EPCI's internal notes are not theirs to read."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    request = request_of(
+        agent, files=[SimpleUploadedFile("devis.pdf", b"%PDF-1.4 d", "application/pdf")]
+    )
+    request_message_add(
+        request=request,
+        author=referent,
+        body="Cotisation impayée.",
+        internal=True,
+        files=[SimpleUploadedFile("cotisation-impayee.pdf", b"%PDF-1.4 n", "application/pdf")],
+    )
+    data = contact_export_json(contact=agent.contact)
+    assert data["requests_submitted"][0]["attachments"] == ["devis.pdf"]
+    assert "cotisation-impayee" not in json.dumps(data)
+    assert "Cotisation impayée." not in json.dumps(data)
 
 
 def test_the_referent_downloads_the_export(client, referent, history):

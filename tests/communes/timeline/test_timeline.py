@@ -74,7 +74,7 @@ def url(commune, **params):
     return base
 
 
-def test_entries_and_requests_merge_into_one_list_newest_first(henon, agent):
+def test_entries_and_requests_merge_into_one_list_newest_first(henon, referent, agent):
     entry_at(henon, T0, "Parapheur : Intéressée")
     request_at(
         agent,
@@ -87,7 +87,7 @@ def test_entries_and_requests_merge_into_one_list_newest_first(henon, agent):
     entry_at(henon, T0 + timedelta(days=1), "Invitée à la démarche « Archivage »", kind="drive")
     request_at(agent, henon, submitted=T0 + timedelta(days=3), subject="Accès Hélios")
 
-    items = commune_timeline_page(commune=henon).object_list
+    items = commune_timeline_page(user=referent, commune=henon).object_list
 
     titles = [item.title for item in items]
     assert titles[0].endswith(": Accès Hélios")  # submitted, still new: no status event
@@ -106,16 +106,16 @@ def test_entries_and_requests_merge_into_one_list_newest_first(henon, agent):
     assert submitted.url == reverse("requests_relay:detail", args=[submitted.title.split()[1]])
 
 
-def test_a_status_change_at_the_instant_of_its_submission_comes_first(henon, agent):
+def test_a_status_change_at_the_instant_of_its_submission_comes_first(henon, referent, agent):
     request_at(
         agent, henon, submitted=T0, subject="Même instant", status=Status.REFUSED, changed=T0
     )
-    items = commune_timeline_page(commune=henon).object_list
+    items = commune_timeline_page(user=referent, commune=henon).object_list
     assert [item.status for item in items] == [Status.REFUSED, ""]
 
 
 def test_pages_of_25_cover_every_event_once_in_four_queries(
-    henon, agent, django_assert_max_num_queries
+    henon, agent, referent, django_assert_max_num_queries
 ):
     for minute in range(30):
         entry_at(henon, T0 + timedelta(minutes=minute), f"Événement {minute:02d}")
@@ -132,10 +132,10 @@ def test_pages_of_25_cover_every_event_once_in_four_queries(
     entry_at(other, T0, "Autre commune")
 
     with django_assert_max_num_queries(4):
-        first = commune_timeline_page(commune=henon, page=1)
+        first = commune_timeline_page(user=referent, commune=henon, page=1)
         first_items = list(first.object_list)
     with django_assert_max_num_queries(4):
-        second = commune_timeline_page(commune=henon, page=2)
+        second = commune_timeline_page(user=referent, commune=henon, page=2)
         second_items = list(second.object_list)
 
     assert first.paginator.count == 36
@@ -154,20 +154,20 @@ def test_pages_of_25_cover_every_event_once_in_four_queries(
     ]
 
 
-def test_the_latest_ten_for_the_commune_page(henon):
+def test_the_latest_ten_for_the_commune_page(henon, referent):
     for minute in range(12):
         entry_at(henon, T0 + timedelta(minutes=minute), f"Événement {minute:02d}")
-    latest = commune_timeline_latest(commune=henon)
+    latest = commune_timeline_latest(commune=henon, user=referent)
     assert [i.title for i in latest] == [f"Événement {m:02d}" for m in range(11, 1, -1)]
 
 
-def test_filtering_by_kind(henon, agent):
+def test_filtering_by_kind(henon, referent, agent):
     entry_at(henon, T0, "Parapheur : Intéressée", kind="adoption")
     entry_at(henon, T0, "Invitée à la démarche", kind="drive")
     request_at(agent, henon, submitted=T0, subject="Accès Hélios")
 
-    drives = commune_timeline_page(commune=henon, kind="drive").object_list
-    requests = commune_timeline_page(commune=henon, kind="request").object_list
+    drives = commune_timeline_page(user=referent, commune=henon, kind="drive").object_list
+    requests = commune_timeline_page(user=referent, commune=henon, kind="request").object_list
 
     assert [i.title for i in drives] == ["Invitée à la démarche"]
     assert [i.kind for i in requests] == ["request"]
@@ -257,7 +257,7 @@ def test_the_commune_page_section_shows_the_latest_events_and_links_to_the_page(
         {
             "commune": henon,
             "user": referent,
-            "timeline_latest": commune_timeline_latest(commune=henon),
+            "timeline_latest": commune_timeline_latest(commune=henon, user=referent),
         },
         request=request,
     )
