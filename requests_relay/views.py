@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communes.adoption.selectors import adoption_request_action
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.decorators import agent_required, referent_required
+from referent_portal.uploads.responses import file_response
 from trainings.demand import training_request_action
 
 from . import services
@@ -240,18 +241,7 @@ def attachment_download(request, reference, pk):
         Q(message__isnull=True) | Q(message__in=messages_visible_to(request.user, obj))
     )
     attachment = get_object_or_404(attachments, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(_("Ce fichier n'est plus disponible.")) from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(attachment.file, filename=attachment.filename)
 
 
 @require_POST
