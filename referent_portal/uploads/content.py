@@ -147,15 +147,17 @@ def zip_package(*extensions: str, member: str = "", refused: dict[str, Refusal] 
         try:
             with zipfile.ZipFile(path) as archive:
                 infos = archive.infolist()
+                if len(infos) > ZIP_MAX_MEMBERS:
+                    return ZIP_TOO_LARGE
+                probed = [i for i in infos if i.filename in ZIP_PROBED_MEMBERS] + infos[:1]
+                if any(i.file_size > ZIP_PROBE_MAX_BYTES for i in probed):
+                    return ZIP_TOO_LARGE
+                if member:
+                    if member not in {i.filename for i in infos}:
+                        return NOT_THAT_FORMAT
+                    archive.read(member)  # readable, its checksum right (bounded just above)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
             return DAMAGED_ZIP
-        if len(infos) > ZIP_MAX_MEMBERS:
-            return ZIP_TOO_LARGE
-        probed = [i for i in infos if i.filename in ZIP_PROBED_MEMBERS] + infos[:1]
-        if any(i.file_size > ZIP_PROBE_MAX_BYTES for i in probed):
-            return ZIP_TOO_LARGE
-        if member and member not in {i.filename for i in infos}:
-            return NOT_THAT_FORMAT
         return recognised(path)
 
     return check

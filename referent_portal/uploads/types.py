@@ -5,6 +5,11 @@ Each format is an extension, the one Content-Type its files are served with (nev
 uploader's browser declared), and how its content is recognised (`content.py`). A file whose
 extension is not listed, or whose content is not what its extension says, is refused.
 
+PDF, PNG and JPEG are recognised by their signature (a PDF starts with %PDF-); Word and Excel
+97-2003 by the streams of their OLE file; Office Open XML and OpenDocument by the member that
+names their format; ZIP archives must open (their content is not inspected: it is served as
+an archive, never opened by the portal).
+
 Refused on purpose: anything executable or that a browser renders as a page (HTML, SVG, XHTML,
 JavaScript, executables, installers); macro-enabled Office files (.docm, .xlsm, even renamed
 .docx/.xlsx); XML declaring a DOCTYPE or entities; text in neither UTF-8 nor Windows-1252

@@ -50,9 +50,9 @@ WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 WORD_MACRO_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 
 
-def docx(main_type: str = WORD_MAIN) -> bytes:
+def docx(main_type: str = WORD_MAIN, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+    with zipfile.ZipFile(buffer, "w", compression) as package:
         package.writestr(
             "[Content_Types].xml",
             '<?xml version="1.0" encoding="UTF-8"?>'
@@ -77,6 +77,13 @@ def docx(main_type: str = WORD_MAIN) -> bytes:
             "<w:body><w:p><w:r><w:t>Délibération</w:t></w:r></w:p></w:body></w:document>",
         )
     return buffer.getvalue()
+
+
+def docx_damaged() -> bytes:
+    """A .docx whose [Content_Types].xml no longer matches its checksum (a broken download)."""
+    stored = docx(compression=zipfile.ZIP_STORED)
+    assert stored.count(b"<Types ") == 1
+    return stored.replace(b"<Types ", b"<Typez ")
 
 
 def xlsx() -> bytes:

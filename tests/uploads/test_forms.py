@@ -145,8 +145,18 @@ def test_real_documents_are_accepted_by_the_meeting_and_campaign_forms(
         ("notes.txt", samples.html(), "contient une page web ou du balisage"),
         ("export.csv", samples.exe(), "contient des caractères binaires"),
         ("archive.zip", b"PK\x03\x04" + b"\x00" * 60, "archive endommagée ou illisible"),
+        ("rapport.docx", samples.docx_damaged(), "archive endommagée ou illisible"),
     ],
-    ids=["macros", "xml-entities", "xml-external-entity", "svg", "html-txt", "binary-csv", "zip"],
+    ids=[
+        "macros",
+        "xml-entities",
+        "xml-external-entity",
+        "svg",
+        "html-txt",
+        "binary-csv",
+        "zip",
+        "damaged-docx",
+    ],
 )
 def test_what_the_list_refuses_is_explained(client, agent, commune, name, content, message):
     response, _typed, saved = post_request_form(
