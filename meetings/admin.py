@@ -5,12 +5,17 @@ the referent calls from the portal. Campaigns have their own admin (meetings/cam
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from communes.drives.admin import ReadOnlyMixin
 from referent_portal.csv import export_action
 from referent_portal.history import HistoryAdmin
+from referent_portal.uploads.responses import file_response
 
 from .models import FollowUp, Invitation, Meeting, MeetingDocument
 
@@ -27,9 +32,14 @@ class InvitationInline(ReadOnlyMixin, admin.TabularInline):
 
 class DocumentInline(ReadOnlyMixin, admin.TabularInline):
     model = MeetingDocument
-    fields = ("title", "file", "created_at")
+    fields = ("title", "download", "created_at")
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description=_("fichier"))
+    def download(self, document):
+        url = reverse("admin:meetings_meeting_document", args=[document.meeting_id, document.pk])
+        return format_html('<a href="{}" download>{}</a>', url, document.filename)
 
 
 class FollowUpInline(ReadOnlyMixin, admin.TabularInline):
@@ -95,3 +105,25 @@ class MeetingAdmin(ReadOnlyMixin, HistoryAdmin):
     @admin.display(description=_("présents"), ordering="attended")
     def attended_count(self, obj):
         return obj.attended
+
+    # Documents: never a /media/ URL; streamed to staff who may see the meeting, as a download.
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:meeting_id>/documents/<int:document_id>/",
+                self.admin_site.admin_view(self.document_view),
+                name="meetings_meeting_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request, meeting_id, document_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        document = get_object_or_404(
+            MeetingDocument.objects.filter(meeting__in=self.get_queryset(request)),
+            pk=document_id,
+            meeting_id=meeting_id,
+        )
+        return file_response(document.file, filename=document.filename)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Network, Service
 from referent_portal.forms import DateTimeInput, add_service_error
-from requests_relay.services import validate_upload
+from referent_portal.uploads.forms import UploadField, attachment_help_text
 
 from .models import Meeting
 
@@ -124,12 +124,11 @@ class MeetingForm(forms.ModelForm):
 
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Titre du document"), max_length=200)
-    file = forms.FileField(label=_("Fichier"))
+    file = UploadField(label=_("Fichier"))
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        validate_upload(upload)
-        return upload
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = attachment_help_text(count=False)
 
 
 class CancelForm(forms.Form):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from referent_portal.db import TimeStampedModel
+from referent_portal.uploads.storage import UnguessableName, original_name
 
 
 def default_reminder_days():
@@ -146,7 +147,9 @@ class MeetingDocument(TimeStampedModel):
         Meeting, verbose_name=_("réunion"), on_delete=models.CASCADE, related_name="documents"
     )
     title = models.CharField(_("titre"), max_length=200)
-    file = models.FileField(_("fichier"), upload_to="meetings/%Y/%m/")
+    # Stored as meetings/<uuid4 hex>: nothing to guess (rows of before keep meetings/%Y/%m/…).
+    file = models.FileField(_("fichier"), upload_to=UnguessableName("meetings"))
+    filename = models.CharField(_("nom du fichier"), max_length=255)  # as uploaded
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("déposé par"),
@@ -163,6 +166,11 @@ class MeetingDocument(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.filename and self.file and not self.file._committed:
+            self.filename = original_name(self.file.name)  # the upload's, before storage
+        super().save(*args, **kwargs)
 
 
 class Invitation(TimeStampedModel):
@@ -418,8 +426,11 @@ class CampaignDocument(TimeStampedModel):
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="documents"
     )
+    # The file's name as uploaded: shown, and the name of the download and of the e-mails'
+    # attachment.
     title = models.CharField(_("titre"), max_length=200)
-    file = models.FileField(_("fichier"), upload_to="campaigns/%Y/%m/")
+    # Stored as campaigns/<uuid4 hex> (rows of before keep campaigns/%Y/%m/…).
+    file = models.FileField(_("fichier"), upload_to=UnguessableName("campaigns"))
 
     class Meta:
         verbose_name = _("pièce jointe de campagne")

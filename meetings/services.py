@@ -8,6 +8,7 @@ an updated invitation to everyone still invited; a cancellation sends METHOD:CAN
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
@@ -15,8 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.timeline.services import timeline_record
 from referent_portal.accounts.models import User
+from referent_portal.uploads.cleanup import atomic_with_files
+from referent_portal.uploads.storage import original_name
+from referent_portal.uploads.validation import validate_upload
 
-from .models import Meeting
+from .models import Meeting, MeetingDocument
 
 # Changing one of these after the invitations went out means the invitees' calendars are wrong.
 CALENDAR_FIELDS = ("starts_at", "ends_at", "place", "address", "video_url", "title")
@@ -113,6 +117,31 @@ def meeting_update(*, meeting: Meeting, by: User, **fields) -> list[str]:
 
         invitations_send_update(meeting=meeting, by=by)
     return changed
+
+
+@atomic_with_files()
+def meeting_document_add(
+    *, meeting: Meeting, by: User, title: str, upload: File
+) -> MeetingDocument:
+    """A document for the invitees (slides, handouts): checked (format, size, content), then
+    stored under a name nothing can guess; no file outlives a transaction that fails."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError(STATE_ERRORS[Meeting.Status.CANCELLED], code=meeting.status)
+    try:
+        validate_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.error_list}) from exc
+    document = MeetingDocument(
+        meeting=meeting,
+        title=title.strip(),
+        file=upload,
+        filename=original_name(upload.name),
+        uploaded_by=by,
+    )
+    document.full_clean()
+    document.save()
+    return document
 
 
 @transaction.atomic

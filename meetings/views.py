@@ -9,14 +9,14 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.models import Network
 from referent_portal.accounts.decorators import referent_required
+from referent_portal.uploads.responses import file_response
 from requests_relay.models import Category, Request
 
 from . import services
@@ -38,15 +38,9 @@ def visible_meeting(user, pk) -> Meeting:
 
 
 def serve_document(document: MeetingDocument) -> FileResponse:
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(_("Ce fichier n'est plus disponible.")) from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """A meeting's document, for whom the caller checked: the EPCI's referent (or the
+    syndicat mixte), or an invitee through their signed link."""
+    return file_response(document.file, filename=document.filename)
 
 
 @referent_required
@@ -240,19 +234,22 @@ def document_add(request, pk):
     if meeting.status == Meeting.Status.CANCELLED:
         form.add_error(None, services.STATE_ERRORS[Meeting.Status.CANCELLED])
     if form.is_valid():
-        with transaction.atomic():
-            MeetingDocument.objects.create(
+        try:
+            document = services.meeting_document_add(
                 meeting=meeting,
+                by=request.user,
                 title=form.cleaned_data["title"],
-                file=form.cleaned_data["file"],
-                uploaded_by=request.user,
+                upload=form.cleaned_data["file"],
             )
-        messages.success(
-            request,
-            _("Le document « %(title)s » est ajouté ; les invités peuvent le télécharger.")
-            % {"title": form.cleaned_data["title"]},
-        )
-        return redirect("meetings:detail", pk=meeting.pk)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Le document « %(title)s » est ajouté ; les invités peuvent le télécharger.")
+                % {"title": document.title},
+            )
+            return redirect("meetings:detail", pk=meeting.pk)
     return render_detail(request, meeting, status=400, document_form=form)
 
 

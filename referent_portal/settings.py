@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "referent_portal.accounts",
     "referent_portal.outbox",
+    "referent_portal.uploads",
     "communes",
     "meetings",
     "trainings",
@@ -255,6 +256,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communes.contacts.tasks.purge_contacts",
         "schedule": timedelta(hours=24),
     },
+    "orphan-uploads": {
+        "task": "referent_portal.uploads.tasks.purge_orphan_uploads",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 # Information campaigns: e-mails written to the outbox per transaction by the batch task.
@@ -314,6 +319,9 @@ REQUEST_ATTACHMENT_MAX_BYTES = env.int("REQUEST_ATTACHMENT_MAX_MB", default=10) 
 REQUEST_ATTACHMENT_MAX_COUNT = 5
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A stored file no row references (its process died before the rollback could delete it) is
+# deleted by the daily purge once older than this; an upload in progress is younger.
+UPLOAD_ORPHAN_GRACE = timedelta(hours=env.int("UPLOAD_ORPHAN_GRACE_HOURS", default=24))
 # The syndicat mixte's webhook (Standard Webhooks: whsec_<base64> secrets). No URL: e-mail only.
 SYNDICAT_WEBHOOK_URL = env.str("SYNDICAT_WEBHOOK_URL", default="")
 SYNDICAT_WEBHOOK_SECRET = env.str("SYNDICAT_WEBHOOK_SECRET", default="")

@@ -14,17 +14,17 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from referent_portal.csv import export_action
 from referent_portal.history import HistoryAdmin
+from referent_portal.uploads.responses import file_response
 
 from .models import (
     Dossier,
@@ -435,19 +435,8 @@ class RequestAdmin(admin.ModelAdmin):
         attachment = get_object_or_404(
             attachments_visible_to(request.user), pk=attachment_id, request_id=request_id
         )
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404(gettext("Ce fichier n'est plus disponible.")) from exc
         # Never rendered in the admin's origin: an HTML or SVG file must not run here.
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.filename,
-            content_type=attachment.content_type or "application/octet-stream",
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_response(attachment.file, filename=attachment.filename)
 
 
 class RelayAttemptInline(admin.TabularInline):

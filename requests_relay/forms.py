@@ -11,7 +11,6 @@ from crispy_forms.bootstrap import InlineRadios, StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -24,10 +23,14 @@ from communes.models import Service
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.models import User
 from referent_portal.accounts.selectors import active_referents
+from referent_portal.uploads.forms import (
+    FILES_AGAIN_NOTE,
+    MultipleFileField,
+    attachment_help_text,
+)
 from trainings.models import TrainingModule
 
-from .models import ALLOWED_EXTENSIONS, OPEN_STATUSES, Category, Request, Status, Urgency
-from .services import validate_upload
+from .models import OPEN_STATUSES, Category, Request, Status, Urgency
 
 # Categories for which the service field is shown (required for a membership).
 SERVICE_CATEGORIES = (Category.MEMBERSHIP, Category.SETUP, Category.USAGE)
@@ -47,63 +50,8 @@ def add_service_error(form: forms.Form, error: ValidationError, *, field: str | 
         form.add_error(target, item)
 
 
-def attachment_help_text() -> str:
-    return gettext(
-        "Jusqu'à %(count)s fichiers de %(size)s Mo au plus chacun. Formats acceptés : %(formats)s."
-    ) % {
-        "count": settings.REQUEST_ATTACHMENT_MAX_COUNT,
-        "size": settings.REQUEST_ATTACHMENT_MAX_BYTES // (1024 * 1024),
-        "formats": ", ".join(ALLOWED_EXTENSIONS),
-    }
-
-
-# --- several files in one input (Django docs, "Uploading multiple files") ----------------
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """A list of uploaded files, each checked against the syndicat mixte's type and size rules."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single_clean = super().clean
-        if isinstance(data, list | tuple):
-            files = [single_clean(item, initial) for item in data if item]
-        else:
-            files = [single_clean(data, initial)] if data else []
-        files = [f for f in files if f]
-        if len(files) > settings.REQUEST_ATTACHMENT_MAX_COUNT:
-            raise ValidationError(
-                _("Au plus %(n)s pièces jointes par envoi."),
-                code="file_count",
-                params={"n": settings.REQUEST_ATTACHMENT_MAX_COUNT},
-            )
-        errors = []
-        for upload in files:
-            try:
-                validate_upload(upload)
-            except ValidationError as exc:
-                errors.extend(exc.error_list)
-        if errors:
-            raise ValidationError(errors)
-        return files
-
-
 def _submit(label, css_class="btn-primary") -> StrictButton:
     return StrictButton(label, type="submit", css_class=css_class)
-
-
-FILES_AGAIN_NOTE = _(
-    "Si le formulaire signale une erreur, choisissez à nouveau vos fichiers : "
-    "le navigateur ne les garde pas."
-)
 
 
 # --- the commune's side ----------------------------------------------------------------

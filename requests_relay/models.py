@@ -6,15 +6,13 @@ Every delivery to the syndicat mixte's webhook is first a `Relay` row written in
 that relays the dossier, then delivered by a Celery task (queue "relay").
 """
 
-import uuid
-
 from django.conf import settings
-from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from referent_portal.db import TimeStampedModel
+from referent_portal.uploads.storage import UnguessableName
 
 
 class ReferenceSequence(models.Model):
@@ -248,26 +246,9 @@ class Message(TimeStampedModel):
         return f"{self.request.reference} #{self.pk}"
 
 
-ALLOWED_EXTENSIONS = [
-    "pdf",
-    "png",
-    "jpg",
-    "jpeg",
-    "odt",
-    "ods",
-    "doc",
-    "docx",
-    "xls",
-    "xlsx",
-    "csv",
-    "txt",
-    "zip",
-    "xml",
-]
-
-
 def attachment_path(instance, filename):
-    return f"requests/{instance.request.commune.insee_code}/{uuid.uuid4().hex}/{filename}"
+    """Referenced by migration 0001 only; the storage name is UnguessableName's."""
+    return UnguessableName("requests")(instance, filename)
 
 
 class Attachment(TimeStampedModel):
@@ -282,13 +263,13 @@ class Attachment(TimeStampedModel):
         null=True,
         blank=True,
     )
-    file = models.FileField(
-        _("fichier"),
-        upload_to=attachment_path,
-        validators=[FileExtensionValidator(ALLOWED_EXTENSIONS)],
-    )
-    filename = models.CharField(_("nom du fichier"), max_length=255)
+    # Stored as requests/<uuid4 hex> (rows of before keep requests/<insee>/<hex>/<name>);
+    # its format was checked at upload (referent_portal.uploads.validate_upload).
+    file = models.FileField(_("fichier"), upload_to=UnguessableName("requests"))
+    filename = models.CharField(_("nom du fichier"), max_length=255)  # as uploaded
     size = models.PositiveIntegerField(_("taille (octets)"))
+    # The listed format's type (never the one the uploader's browser declared); downloads
+    # take theirs from the list, by the file name.
     content_type = models.CharField(_("type"), max_length=100)
 
     class Meta:

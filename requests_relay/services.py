@@ -25,9 +25,11 @@ from referent_portal.accounts.models import User
 from referent_portal.accounts.selectors import referents_to_notify
 from referent_portal.delivery import backoff, is_due, needs_a_task, rides_on_countdown
 from referent_portal.outbox.services import email_queue
+from referent_portal.uploads.cleanup import atomic_with_files
+from referent_portal.uploads.storage import original_name
+from referent_portal.uploads.validation import validate_upload
 
 from .models import (
-    ALLOWED_EXTENSIONS,
     CLOSED_STATUSES,
     OPEN_STATUSES,
     Attachment,
@@ -76,44 +78,24 @@ def next_reference(prefix: str, *, width: int = 5) -> str:
 # --- attachments --------------------------------------------------------------------------
 
 
-def validate_upload(upload: UploadedFile) -> None:
-    """Refuse a file of a type or size the syndicat mixte will not take, with a clear message."""
-    name = upload.name or ""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED_EXTENSIONS:
-        raise ValidationError(
-            _("« %(name)s » : ce type de fichier n'est pas accepté (formats acceptés : %(ok)s)."),
-            code="file_type",
-            params={"name": name, "ok": ", ".join(ALLOWED_EXTENSIONS)},
-        )
-    limit = settings.REQUEST_ATTACHMENT_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("« %(name)s » dépasse la taille maximale de %(limit)s Mo."),
-            code="file_size",
-            params={"name": name, "limit": limit // (1024 * 1024)},
-        )
-    if upload.size == 0:
-        raise ValidationError(_("« %(name)s » est vide."), code="file_empty", params={"name": name})
-
-
 def _attach(request: Request, files: Sequence[UploadedFile], message: Message | None = None):
+    """Check every file (format, size, content) before storing any; call inside
+    atomic_with_files(), so that no file outlives a transaction that does not commit."""
     if len(files) > settings.REQUEST_ATTACHMENT_MAX_COUNT:
         raise ValidationError(
             _("Au plus %(n)s pièces jointes par envoi."),
             code="file_count",
             params={"n": settings.REQUEST_ATTACHMENT_MAX_COUNT},
         )
-    for upload in files:
-        validate_upload(upload)
-    for upload in files:
+    file_types = [validate_upload(upload) for upload in files]
+    for upload, file_type in zip(files, file_types, strict=True):
         Attachment.objects.create(
             request=request,
             message=message,
             file=upload,
-            filename=upload.name[:255],
+            filename=original_name(upload.name),
             size=upload.size,
-            content_type=(upload.content_type or "application/octet-stream")[:100],
+            content_type=file_type.content_type,
         )
 
 
@@ -160,7 +142,7 @@ def _set_status(request: Request, status: str) -> None:
 # --- commune side -------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_with_files()
 def request_submit(
     *,
     user: User,
@@ -205,7 +187,7 @@ def request_submit(
     return request
 
 
-@transaction.atomic
+@atomic_with_files()
 def request_message_add(
     *,
     request: Request,

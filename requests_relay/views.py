@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communes.adoption.selectors import adoption_request_action
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.decorators import agent_required, referent_required
+from referent_portal.uploads.responses import file_response
 from trainings.demand import training_request_action
 
 from . import services
@@ -252,18 +253,7 @@ def attachment_download(request, reference, pk):
     """A file of a request in the user's scope, never one of an internal note for the commune."""
     obj = _visible_request(request.user, reference)
     attachment = get_object_or_404(attachments_visible_to(request.user).filter(request=obj), pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(_("Ce fichier n'est plus disponible.")) from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(attachment.file, filename=attachment.filename)
 
 
 @require_POST

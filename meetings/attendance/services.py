@@ -25,6 +25,7 @@ from communes.suggestions.services import suggestion_create
 from communes.timeline.services import timeline_record
 from referent_portal.accounts.models import User
 from referent_portal.outbox.services import Attachment, email_queue
+from referent_portal.uploads.types import content_type_for
 from requests_relay.models import Request
 from requests_relay.services import next_reference
 
@@ -173,12 +174,12 @@ def minutes_save(*, meeting: Meeting, by: User, minutes: str) -> Meeting:
 
 
 def _attachment_name(document) -> str:
-    """« Programme de la réunion.pdf »: the title the referent gave, the file's extension
-    (the stored name carries the storage's suffix, e.g. programme_80Zxcrc.pdf)."""
-    stored = document.file.name.rsplit("/", 1)[-1]
-    extension = os.path.splitext(stored)[1].lower()
+    """« Programme de la réunion.pdf »: the title the referent gave, the extension of the
+    file as uploaded (the stored name has none: meetings/<uuid hex>)."""
+    uploaded = document.filename or document.file.name.rsplit("/", 1)[-1]
+    extension = os.path.splitext(uploaded)[1].lower()
     title = get_valid_filename(document.title.replace("/", "-").strip()) if document.title else ""
-    return f"{title.replace('_', ' ')}{extension}" if title else stored
+    return f"{title.replace('_', ' ')}{extension}" if title else uploaded
 
 
 def _document_attachments(meeting: Meeting) -> list[Attachment]:
@@ -199,7 +200,11 @@ def _document_attachments(meeting: Meeting) -> list[Attachment]:
                 params={"title": document.title},
             ) from exc
         attachments.append(
-            Attachment(filename=_attachment_name(document), storage_name=document.file.name)
+            Attachment(
+                filename=_attachment_name(document),
+                mimetype=content_type_for(document.filename),
+                storage_name=document.file.name,
+            )
         )
     return attachments
 

@@ -5,12 +5,17 @@ starts from the portal; each e-mail is in the outbox, where it can be resent.
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Campaign, CampaignDocument
 from referent_portal.history import HistoryAdmin
 from referent_portal.outbox.models import OutgoingEmail
+from referent_portal.uploads.responses import file_response
 
 
 class ReadOnlyMixin:
@@ -26,8 +31,13 @@ class ReadOnlyMixin:
 
 class CampaignDocumentInline(ReadOnlyMixin, admin.TabularInline):
     model = CampaignDocument
-    fields = readonly_fields = ("title", "file", "created_at")
+    fields = readonly_fields = ("download", "created_at")
     extra = 0
+
+    @admin.display(description=_("fichier"))
+    def download(self, document):
+        url = reverse("admin:meetings_campaign_document", args=[document.campaign_id, document.pk])
+        return format_html('<a href="{}" download>{}</a>', url, document.title)
 
 
 @admin.register(Campaign)
@@ -86,3 +96,25 @@ class CampaignAdmin(ReadOnlyMixin, HistoryAdmin):
     @admin.display(description=_("échecs"), ordering="failed_count")
     def failed_count(self, campaign):
         return campaign.failed_count
+
+    # Documents: never a /media/ URL; streamed to staff who may see the campaign, as a download.
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:campaign_id>/documents/<int:document_id>/",
+                self.admin_site.admin_view(self.document_view),
+                name="meetings_campaign_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request, campaign_id, document_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        document = get_object_or_404(
+            CampaignDocument.objects.filter(campaign__in=self.get_queryset(request)),
+            pk=document_id,
+            campaign_id=campaign_id,
+        )
+        return file_response(document.file, filename=document.title)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from meetings.audience import AudienceForm
 from meetings.models import Campaign
 from referent_portal.forms import add_service_error
-from requests_relay.forms import FILES_AGAIN_NOTE, MultipleFileField, attachment_help_text
+from referent_portal.uploads.forms import FILES_AGAIN_NOTE, MultipleFileField, attachment_help_text
 
 from .selectors import RecipientStatus
 

@@ -15,7 +15,6 @@ instead of carrying a copy (referent_portal.outbox.services.Attachment.storage_n
 """
 
 import logging
-import mimetypes
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import partial
@@ -39,7 +38,10 @@ from meetings.models import Campaign, CampaignDocument, CampaignRecipient
 from referent_portal.accounts.models import User
 from referent_portal.outbox.models import OutgoingEmail
 from referent_portal.outbox.services import Attachment, email_queue, email_resend
-from requests_relay.services import validate_upload
+from referent_portal.uploads.cleanup import atomic_with_files
+from referent_portal.uploads.storage import original_name
+from referent_portal.uploads.types import content_type_for
+from referent_portal.uploads.validation import validate_upload
 
 from .selectors import campaign_audience
 
@@ -148,7 +150,7 @@ def _stored_size(document: CampaignDocument) -> int:
 # --- the draft -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_with_files()
 def campaign_save(
     *,
     by: User,
@@ -196,7 +198,7 @@ def campaign_save(
         campaign.documents.filter(pk__in=removed).delete()
     for upload in new_documents:
         CampaignDocument.objects.create(
-            campaign=campaign, title=(upload.name or "document")[:200], file=upload
+            campaign=campaign, title=original_name(upload.name, max_length=200), file=upload
         )
     return campaign
 
@@ -263,7 +265,7 @@ def _attachments(campaign: Campaign) -> list[Attachment]:
     return [
         Attachment(
             filename=document.title,
-            mimetype=mimetypes.guess_type(document.title)[0],
+            mimetype=content_type_for(document.title),
             storage_name=document.file.name,
         )
         for document in campaign.documents.all()

@@ -10,9 +10,8 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 from meetings.models import Campaign, CampaignRecipient
 from referent_portal.accounts.decorators import referent_required
 from referent_portal.csv import neutralise
+from referent_portal.uploads.responses import file_response
 
 from . import services
 from .forms import CampaignForm, RecipientFilterForm, add_service_error
@@ -261,8 +261,4 @@ def campaign_export(request, pk):
 def document_download(request, pk, document_pk):
     campaign = _campaign(request.user, pk)
     document = get_object_or_404(campaign.documents, pk=document_pk)
-    try:
-        handle = default_storage.open(document.file.name, "rb")
-    except OSError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=document.title)
+    return file_response(document.file, filename=document.title)

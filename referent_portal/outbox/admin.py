@@ -10,19 +10,20 @@ import uuid
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Length
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from referent_portal.uploads.responses import bytes_response
 
 from .models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
 from .services import attachment_bytes, email_requeue, email_resend, message_id_header
@@ -393,7 +394,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
             content = attachment_bytes(attachment)
         except OSError:
             raise Http404 from None  # a shared file no longer in the storage
-        response = HttpResponse(content, content_type=attachment.mimetype)
         # Always a download, never rendered: an HTML attachment must not run in the admin.
-        response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
-        return response
+        return bytes_response(
+            content, filename=attachment.filename, content_type=attachment.mimetype
+        )

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from referent_portal.db import TimeStampedModel
+from referent_portal.uploads.storage import UnguessableName
 
 
 class OutgoingEmail(TimeStampedModel):
@@ -98,8 +99,9 @@ class OutgoingAttachment(models.Model):
     # …or the name of a file in the default storage that many messages share (a campaign's
     # PDF for 3,000 recipients is stored once, not 3,000 times). Read when the message is sent;
     # the feature that wrote the file keeps it for as long as its messages may be sent.
+    # Never served by URL: read by the mail task, and by the admin's download view only.
     file = models.FileField(
-        _("fichier partagé"), max_length=255, blank=True, upload_to="outbox/shared/"
+        _("fichier partagé"), max_length=255, blank=True, upload_to=UnguessableName("outbox")
     )
 
     class Meta:

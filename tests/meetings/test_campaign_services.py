@@ -99,7 +99,8 @@ def test_a_document_of_a_refused_type_or_too_heavy_altogether_is_refused(setting
         )
     assert "virus.exe" in refused.value.message_dict["documents"][0]
 
-    big = [SimpleUploadedFile(f"part{n}.pdf", b"%" * (4 * 1024 * 1024)) for n in range(3)]
+    heavy = b"%PDF-1.4\n" + b"%" * (4 * 1024 * 1024)
+    big = [SimpleUploadedFile(f"part{n}.pdf", heavy) for n in range(3)]
     with pytest.raises(ValidationError) as refused:
         services.campaign_save(by=referent, subject="S", body="B", communes=[a], new_documents=big)
     assert "courriel" in refused.value.message_dict["documents"][0]

@@ -18,8 +18,10 @@ from tests.factories import (
     agent_of,
     request_of,
 )
+from tests.uploads import samples
 
 pytestmark = pytest.mark.django_db
+PNG = samples.png()
 
 CHANGELIST = reverse("admin:requests_relay_dossier_changelist")
 
@@ -65,7 +67,7 @@ def relayed():
         subject="Second signataire du parapheur",
         description="Le circuit refuse un second signataire.",
         urgency="blocking",
-        files=[SimpleUploadedFile("capture-circuit.png", b"\x89PNG capture", "image/png")],
+        files=[SimpleUploadedFile("capture-circuit.png", PNG, "image/png")],
     )
     second = request_of(
         marc,
@@ -186,7 +188,7 @@ def test_the_officer_downloads_an_attachment_but_not_one_of_an_internal_note(
     response = officer_client.get(download_url(attachment))
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="capture-circuit.png"'
-    assert b"".join(response.streaming_content) == b"\x89PNG capture"
+    assert b"".join(response.streaming_content) == PNG
 
     internal = relayed["first"].attachments.get(message__internal=True)
     assert officer_client.get(download_url(internal)).status_code == 404
