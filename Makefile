@@ -40,7 +40,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l en -l fr --no-obsolete --ignore=.venv --ignore=tests \
+	$(PY) manage.py makemessages -l en -l fr --no-obsolete --no-wrap --ignore=.venv --ignore=tests \
 		--ignore=var --ignore=bench --ignore=scripts --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
