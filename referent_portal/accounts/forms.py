@@ -2,6 +2,7 @@
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core import validators
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordChangeForm,
@@ -38,7 +39,10 @@ class LoginForm(CrispyFormMixin, AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         username = self.fields["username"]
         username.label = _("Identifiant ou adresse e-mail")
+        # AuthenticationForm sets max_length after the field is built, so no validator checks
+        # it: without this one a longer identifier reached the lockout's 255-character record.
         username.max_length = 254
+        username.validators.append(validators.MaxLengthValidator(254))
         username.widget.attrs.update({"maxlength": 254, "autocomplete": "username"})
         self.fields["password"].label = _("Mot de passe")
 
