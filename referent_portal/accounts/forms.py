@@ -2,13 +2,13 @@
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.core import validators
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordChangeForm,
     PasswordResetForm,
     SetPasswordForm,
 )
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
