@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -528,6 +529,27 @@ def dossier_apply_answer(
     return dossier
 
 
+def json_storable(value) -> bool:
+    """Whether PostgreSQL's jsonb can hold a decoded JSON document. Python's json module reads
+    NaN, Infinity and \\u0000, which jsonb refuses (the insert fails). Walked without
+    recursion, however deep the document."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return False
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
+
+
 def inbound_call_apply(*, body: bytes, headers: dict) -> tuple[int, dict]:
     """A signed call of the syndicat mixte's systems: verify, drop replays, apply.
 
@@ -542,6 +564,8 @@ def inbound_call_apply(*, body: bytes, headers: dict) -> tuple[int, dict]:
         return 401, {"error": "invalid_signature", "detail": str(exc)}
     webhook_id = {k.lower(): v for k, v in headers.items()}["webhook-id"][:64]
     if not isinstance(payload, dict):
+        return 400, {"error": "invalid_payload"}
+    if not json_storable(payload):
         return 400, {"error": "invalid_payload"}
     reference = payload.get("dossier")
     action = payload.get("action")

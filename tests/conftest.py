@@ -6,6 +6,8 @@ import shutil
 import pytest
 import redis
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # pytest-playwright + live_server
 
@@ -20,6 +22,26 @@ CHROMIUM_ARGS = [
 ]
 
 pytest_plugins = ["tests.fixtures_delivery"]
+
+# Property-based tests (tests/fuzz, the API's schemathesis run): a modest number of examples in
+# `make test`, which must stay within the CI budget; `make fuzz` (HYPOTHESIS_PROFILE=fuzz) draws
+# many more. No example database: nothing is written into the working tree (.hypothesis/).
+_FUZZ_HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+hypothesis_settings.register_profile(
+    "default",
+    max_examples=12,
+    deadline=None,
+    database=None,
+    suppress_health_check=_FUZZ_HEALTH,
+)
+hypothesis_settings.register_profile(
+    "fuzz",
+    max_examples=300,
+    deadline=None,
+    database=None,
+    suppress_health_check=_FUZZ_HEALTH,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_sessionstart(session):

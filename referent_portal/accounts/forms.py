@@ -8,6 +8,7 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -38,7 +39,10 @@ class LoginForm(CrispyFormMixin, AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         username = self.fields["username"]
         username.label = _("Identifiant ou adresse e-mail")
+        # AuthenticationForm sets max_length after the field is built, so no validator checks
+        # it: without this one a longer identifier reached the lockout's 255-character record.
         username.max_length = 254
+        username.validators.append(validators.MaxLengthValidator(254))
         username.widget.attrs.update({"maxlength": 254, "autocomplete": "username"})
         self.fields["password"].label = _("Mot de passe")
 

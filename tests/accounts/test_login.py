@@ -198,3 +198,14 @@ def test_an_agent_without_a_password_may_set_one_once_logged_in(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("un-premier-mot-de-passe")
+
+
+def test_an_identifier_longer_than_the_field_is_refused_with_a_message_not_a_server_error(client):
+    """The browser's maxlength is no check: 300 characters typed by a script were given to the
+    lockout, whose record holds 255, and the login page answered 500."""
+    from axes.models import AccessAttempt
+
+    response = login(client, "x" * 300, "wrong")
+    assert response.status_code == 200
+    assert "au plus 254 caractères" in response.content.decode()
+    assert not AccessAttempt.objects.exists()

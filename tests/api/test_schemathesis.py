@@ -1,9 +1,11 @@
 """Property-based run of the API against its own OpenAPI schema (schemathesis): whatever the
 parameters and bodies, no server error, and every documented answer matches its schema.
 
-Authenticated as the syndicat mixte's officer (sees everything, may answer dossiers) with a
-token, on a small seeded territory. Each generated call of a detail operation is also made
-with the code of a seeded object, so that the 200 answers are checked too, not only the 404s.
+Authenticated with a token as each role of the API: the syndicat mixte's officer (sees what
+was relayed, may answer dossiers), a referent and a commune agent (their scope; the answer
+operation is refused to them), on a small seeded territory. Each generated call of a detail
+operation is also made with the code of a seeded object, so that the 200 answers are checked
+too, not only the 404s.
 """
 
 import pytest
@@ -23,8 +25,8 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
-@pytest.fixture
-def seeded(transactional_db, settings):
+@pytest.fixture(params=["officer", "referent", "agent"])
+def seeded(request, transactional_db, settings):
     settings.SYNDICAT_WEBHOOK_URL = ""
     side = make_side(
         siren="200069391",
@@ -44,7 +46,8 @@ def seeded(transactional_db, settings):
         "code": "actes",
         "reference": side.dossier.reference,
     }
-    return {"headers": auth(token_for(officer())), "known": known, "side": side}
+    user = {"officer": officer, "referent": lambda: side.referent, "agent": lambda: side.agent}
+    return {"headers": auth(token_for(user[request.param]())), "known": known, "side": side}
 
 
 def known_ids(case, side) -> dict:
@@ -62,7 +65,7 @@ def known_ids(case, side) -> dict:
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=30,
+    # The number of examples comes from the profile (tests/conftest.py: more in `make fuzz`).
     deadline=None,
     database=None,  # no .hypothesis/ folder in the working tree
     suppress_health_check=[

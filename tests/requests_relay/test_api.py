@@ -72,3 +72,25 @@ def test_the_endpoint_answers_503_when_no_secret_is_configured(client, dossier, 
     settings.SYNDICAT_INBOUND_SECRET = ""
     response = post_signed(client, {"dossier": dossier.reference, "action": "resolve"})
     assert response.status_code == 503
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"action": "answer", "message": "Vu.\u0000"},  # jsonb holds no NUL character
+        {"action": "answer", "message": "Vu.", "\u0000": 1},
+        {"action": "answer", "message": "Vu.", "score": float("nan")},  # nor NaN / Infinity
+        {"action": "answer", "message": "Vu.", "score": [float("inf")]},
+    ],
+    ids=["nul-in-a-value", "nul-in-a-key", "nan", "infinity"],
+)
+def test_a_signed_call_the_database_cannot_store_is_a_400_not_a_500(client, dossier, payload):
+    """Python's json reads NaN and \\u0000; PostgreSQL's jsonb refuses both: the call was a 500."""
+    from requests_relay.models import InboundCall
+
+    response = post_signed(client, {"dossier": dossier.reference, **payload})
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_payload"}
+    assert not InboundCall.objects.exists()
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RELAYED
