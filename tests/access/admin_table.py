@@ -1,0 +1,153 @@
+"""The admin site's rows: every ModelAdmin's standard pages, built from the admin registry (a
+new ModelAdmin without a line in `RIGHTS` fails the matrix), and its custom pages.
+
+Nobody but staff gets past the admin's login page. The syndicat mixte's officer (the demo's
+staff group) and the platform operator (superuser) may do, on each model, what `RIGHTS` says:
+v(iew), a(dd), c(hange), d(elete). An object hidden by the scope rule (a draft dossier, a
+request never relayed) is not shown: a 404, or the admin's « does not exist » redirect.
+"""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .matrix import ADMIN_LOGIN, DONE, OK, REDIRECT, Row
+from .world import Obj, Role
+
+# model: (officer's rights, superuser's rights)
+RIGHTS = {
+    "auth.group": ("", "vacd"),
+    "axes.accessattempt": ("vacd", "vacd"),
+    "axes.accesslog": ("vacd", "vacd"),
+    "axes.accessfailurelog": ("vacd", "vacd"),
+    "authtoken.tokenproxy": ("", "vacd"),
+    "communes.epci": ("vac", "vac"),
+    "communes.commune": ("vac", "vac"),
+    "communes.contact": ("vac", "vacd"),
+    "communes.service": ("vacd", "vacd"),
+    "accounts.user": ("vac", "vacd"),
+    "outbox.outgoingemail": ("v", "v"),
+    "communes.drive": ("vacd", "vacd"),
+    "meetings.meeting": ("vacd", "vacd"),
+    "trainings.trainingmodule": ("vacd", "vacd"),
+    "trainings.trainingsession": ("vacd", "vacd"),
+    "trainings.enrolment": ("vacd", "vacd"),
+    "requests_relay.dossier": ("vacd", "vacd"),
+    "requests_relay.request": ("vacd", "vacd"),
+    "requests_relay.relay": ("vacd", "vacd"),
+    "requests_relay.inboundcall": ("vacd", "vacd"),
+    "communes.adoption": ("vacd", "vacd"),
+    "communes.network": ("vacd", "vacd"),
+    "communes.suggestion": ("vacd", "vacd"),
+    "meetings.campaign": ("vacd", "vacd"),
+}
+
+# The objects of the world an admin page is visited with (others: the model's first row).
+OBJECTS = {
+    "communes.commune": "commune",
+    "communes.contact": "contact",
+    "communes.drive": "drive",
+    "communes.network": "network",
+    "communes.suggestion": "suggestion",
+    "communes.adoption": "adoption_row",
+    "meetings.meeting": "meeting",
+    "meetings.campaign": "campaign",
+    "trainings.trainingsession": "session",
+    "trainings.enrolment": "enrolment",
+    "requests_relay.request": "request",
+    "requests_relay.dossier": "dossier",
+    "requests_relay.relay": "relay",
+}
+# Where the scope rule hides objects from the syndicat mixte (and the operator).
+SCOPED = {"requests_relay.request", "requests_relay.dossier"}
+NOT_SHOWN = {404, REDIRECT}
+
+
+def admin_rule(label: str, needs: str, *, form: bool = False):
+    """The outcome of each role on a page that needs one of the rights in `needs`."""
+    officer_rights, superuser_rights = RIGHTS[label]
+
+    def policy(role: Role, obj: Obj | None):
+        if role.name not in ("officer", "superuser"):
+            return ADMIN_LOGIN
+        rights = officer_rights if role.name == "officer" else superuser_rights
+        if not set(needs) & set(rights):
+            return 403
+        if obj is not None and label in SCOPED and not obj.relayed:
+            return NOT_SHOWN
+        return DONE if form else OK
+
+    return policy
+
+
+def _objects(label: str) -> str:
+    return OBJECTS.get(label, f"admin:{label}")
+
+
+def admin_rows() -> list[Row]:
+    rows = []
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label_lower
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        objects = _objects(label)
+        app, name = model._meta.app_label, model._meta.model_name
+
+        def kwargs(obj):
+            return {"object_id": obj.value.pk}
+
+        rows += [
+            Row(
+                f"{info}_changelist",
+                {
+                    "GET": admin_rule(label, "vc"),
+                    "POST": admin_rule(label, "vc", form=True),
+                },
+            ),
+            Row(
+                f"{info}_add",
+                {"GET": admin_rule(label, "a"), "POST": admin_rule(label, "a", form=True)},
+            ),
+            Row(f"{info}_change", _view_and_form(label, "vc", "c"), objects, kwargs),
+            Row(
+                f"{info}_history",
+                {"GET": admin_rule(label, "vc"), "POST": admin_rule(label, "vc")},
+                objects,
+                kwargs,
+            ),
+            Row(
+                f"{info}_delete",
+                {"GET": admin_rule(label, "d"), "POST": admin_rule(label, "d", form=True)},
+                objects,
+                kwargs,
+            ),
+            Row(
+                f"admin/{model._meta.app_label}/{model._meta.model_name}/<path:object_id>/",
+                {"GET": _redirect, "POST": _redirect},
+                objects,
+                path=lambda world, obj, app=app, name=name: f"/admin/{app}/{name}/{obj.value.pk}/",
+            ),
+        ]
+        if isinstance(model_admin, SimpleHistoryAdmin):
+            rows.append(
+                Row(
+                    f"{info}_simple_history",
+                    {"GET": admin_rule(label, "vc"), "POST": admin_rule(label, "c", form=True)},
+                    objects,
+                    path=lambda world, obj, info=info: _history_version_url(info, obj),
+                )
+            )
+    return rows
+
+
+def _view_and_form(label, view, change):
+    return {"GET": admin_rule(label, view), "POST": admin_rule(label, change, form=True)}
+
+
+def _redirect(role: Role, obj):
+    return REDIRECT if role.name in ("officer", "superuser") else ADMIN_LOGIN
+
+
+def _history_version_url(info, obj):
+    from django.urls import reverse
+
+    record = obj.value.history.order_by("history_id").first()
+    return reverse(f"{info}_simple_history", args=[obj.value.pk, record.history_id])
