@@ -135,7 +135,102 @@ def admin_rows() -> list[Row]:
                     path=lambda world, obj, info=info: _history_version_url(info, obj),
                 )
             )
-    return rows
+    return rows + custom_admin_rows()
+
+
+def staff_only(*, get=OK, post=DONE):
+    """An admin page every staff member reaches (the officer and the operator alike)."""
+
+    def rule(outcome):
+        return lambda role, obj: outcome if role.name in ("officer", "superuser") else ADMIN_LOGIN
+
+    return {"GET": rule(get), "POST": rule(post)}
+
+
+def public_admin(*, get=OK, post=DONE):
+    return {"GET": lambda role, obj: get, "POST": lambda role, obj: post}
+
+
+def custom_admin_rows() -> list[Row]:
+    """The admin site's own pages and the ModelAdmins' `get_urls`."""
+    return [
+        Row("admin:index", staff_only()),
+        # The admin's login page sends a logged-in staff member to the index.
+        Row(
+            "admin:login",
+            {
+                "GET": lambda role, obj: REDIRECT if role.name in ("officer", "superuser") else OK,
+                "POST": lambda role, obj: DONE,
+            },
+        ),
+        Row("admin:logout", {"GET": _get_logout, "POST": staff_only()["POST"]}),
+        Row("admin:password_change", staff_only()),
+        Row("admin:password_change_done", staff_only()),
+        Row("admin:autocomplete", staff_only(get=403, post=403)),
+        Row("admin:jsi18n", staff_only(post=OK)),
+        Row(
+            "admin:view_on_site",
+            staff_only(get=REDIRECT, post=REDIRECT),
+            "meeting",
+            path=lambda world, obj: _view_on_site(obj),
+        ),
+        Row(
+            "admin:app_list",
+            {"GET": admin_rule("communes.epci", "vc"), "POST": admin_rule("communes.epci", "vc")},
+            path=lambda world, obj: "/admin/communes/",
+        ),
+        Row(
+            "admin/(?P<url>.*)$", staff_only(get=404, post=404), path=lambda w, o: "/admin/nowhere/"
+        ),
+        Row(
+            "admin:auth_user_password_change",
+            _view_and_form("accounts.user", "c", "c"),
+            "admin:accounts.user",
+            lambda obj: {"id": obj.value.pk},
+        ),
+        Row(
+            "admin:meetings_meeting_document",
+            _view_and_form("meetings.meeting", "vc", "vc"),
+            "meeting_document",
+            lambda obj: {"meeting_id": obj.value.meeting_id, "document_id": obj.value.pk},
+        ),
+        Row(
+            "admin:meetings_campaign_document",
+            _view_and_form("meetings.campaign", "vc", "vc"),
+            "campaign_document",
+            lambda obj: {"campaign_id": obj.value.campaign_id, "document_id": obj.value.pk},
+        ),
+        Row(
+            "admin:outbox_outgoingemail_attachment",
+            _view_and_form("outbox.outgoingemail", "v", "v"),
+            "outbox_attachment",
+            lambda obj: {"email_id": obj.value.email_id, "attachment_id": obj.value.pk},
+        ),
+        Row(
+            "admin:requests_relay_attachment_download",
+            _view_and_form("requests_relay.request", "vc", "vc"),
+            "attachment",
+            lambda obj: {"request_id": obj.value.request_id, "attachment_id": obj.value.pk},
+        ),
+        Row(
+            "admin:requests_relay_dossier_answer",
+            _view_and_form("requests_relay.dossier", "c", "c"),
+            "dossier",
+            lambda obj: {"pk": obj.value.pk},
+        ),
+    ]
+
+
+def _get_logout(role, obj):
+    return 405 if role.name in ("officer", "superuser") else {ADMIN_LOGIN, 405}
+
+
+def _view_on_site(obj):
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    content_type = ContentType.objects.get_for_model(obj.value)
+    return reverse("admin:view_on_site", args=[content_type.pk, obj.value.pk])
 
 
 def _view_and_form(label, view, change):

@@ -166,6 +166,7 @@ class Visitor:
                     watch = method not in SAFE and not (expected & DONE)
                     response, changed = self.visit(role, method, url, row.data, watch=watch)
                     got = classify(response)
+                    response.close()  # a file response holds its file open
                     if got not in expected:
                         failures.append(
                             f"{row.key} [{label}] {method} as {role.name}: got {got}"
@@ -187,4 +188,6 @@ def _encode(data: dict) -> str:
 
 
 def _changes(before: dict, after: dict) -> list[str]:
-    return sorted(table for table in before.keys() | after.keys() if before.get(table) != after.get(table))
+    return sorted(
+        table for table in before.keys() | after.keys() if before.get(table) != after.get(table)
+    )

@@ -197,9 +197,21 @@ ROWS = [
         lambda obj: {"pk": obj.value.meeting_id, "invitation_pk": obj.value.pk},
     ),
     Row("meetings:rsvp", both(BEARER), "rsvp", lambda obj: {"signed": obj.value}),
-    Row("meetings:rsvp_accept", both(BEARER, BEARER_FORM), "rsvp", lambda obj: {"signed": obj.value}),
-    Row("meetings:rsvp_decline", both(BEARER, BEARER_FORM), "rsvp", lambda obj: {"signed": obj.value}),
-    Row("meetings:rsvp_delegate", both(BEARER, BEARER_FORM), "rsvp", lambda obj: {"signed": obj.value}),
+    Row(
+        "meetings:rsvp_accept", both(BEARER, BEARER_FORM), "rsvp", lambda obj: {"signed": obj.value}
+    ),
+    Row(
+        "meetings:rsvp_decline",
+        both(BEARER, BEARER_FORM),
+        "rsvp",
+        lambda obj: {"signed": obj.value},
+    ),
+    Row(
+        "meetings:rsvp_delegate",
+        both(BEARER, BEARER_FORM),
+        "rsvp",
+        lambda obj: {"signed": obj.value},
+    ),
     Row("meetings:rsvp_ics", both(BEARER), "rsvp", lambda obj: {"signed": obj.value}),
     Row(
         "meetings:rsvp_document",
@@ -359,7 +371,11 @@ ROWS = [
     ),
     Row("api:schema", get_only(PUBLIC)),
     Row("api:docs", get_only(PUBLIC)),
-    Row("api/^", both(P(anonymous=404, agent=404, referent=404, staff=404)), path=lambda w, o: "/api/nowhere/"),
+    Row(
+        "api/^",
+        both(P(anonymous=404, agent=404, referent=404, staff=404)),
+        path=lambda w, o: "/api/nowhere/",
+    ),
     *admin_rows(),
 ]
 

@@ -46,6 +46,7 @@ from referent_portal.accounts.management.commands.seed_demo import (
     SYNDICAT_NO_DELETE,
 )
 from referent_portal.accounts.models import User
+from referent_portal.outbox.models import OutgoingAttachment, OutgoingEmail
 from requests_relay.models import Relay
 from tests.factories import UserFactory, agent_of, request_of
 from tests.requests_relay.scope_territory import Side, make_side, pdf
@@ -140,6 +141,11 @@ class World:
         self._meetings()
         self._campaigns()
         self._trainings()
+        email = OutgoingEmail.objects.order_by("pk").first()
+        attachment = OutgoingAttachment.objects.create(
+            email=email, filename="odj.pdf", mimetype="application/pdf", content=PDF
+        )
+        self.add("outbox_attachment", Obj("first", attachment))
 
     def _agent(self, key):
         return self.y.agent if key == "y" else self.x.agent
@@ -190,7 +196,12 @@ class World:
         self.add(
             "relay",
             *(
-                epci_obj(f"relay_{key}", Relay.objects.filter(dossier=side.relayed_dossier)[0], key)
+                epci_obj(
+                    f"relay_{key}",
+                    Relay.objects.filter(dossier=side.relayed_dossier)[0],
+                    key,
+                    relayed=True,
+                )
                 for side, key in ((x, "x"), (y, "y"))
             ),
         )
@@ -212,7 +223,7 @@ class World:
                 title=f"Parapheur pour {commune.name}",
                 body="Signez vos actes en ligne.",
                 rule="manual",
-                status=Suggestion.Status.PROPOSED,
+                status=Suggestion.Status.SENT,
             )
             self.add("suggestion", commune_obj(key, suggestion, key))
         for key, communes in (("x", ["a", "b"]), ("y", ["y"])):
@@ -229,9 +240,13 @@ class World:
             )
             for commune in communes:
                 Commitment.objects.create(drive=drive, commune=self.communes[commune])
-                self.add("commitment", commune_obj(commune, (drive, self.communes[commune]), commune))
+                self.add(
+                    "commitment", commune_obj(commune, (drive, self.communes[commune]), commune)
+                )
             self.add("drive", epci_obj(key, drive, key))
-            network = Network.objects.create(epci=epci, name=f"Acheteurs {epci.name}", theme="Marchés")
+            network = Network.objects.create(
+                epci=epci, name=f"Acheteurs {epci.name}", theme="Marchés"
+            )
             contact = self.contacts[communes[0]]
             membership = Membership.objects.create(network=network, contact=contact)
             self.add("network", epci_obj(key, network, key))
@@ -289,7 +304,10 @@ class World:
             )
             contact = self.contacts[commune]
             recipient = CampaignRecipient.objects.create(
-                campaign=campaign, contact=contact, commune=self.communes[commune], email=contact.email
+                campaign=campaign,
+                contact=contact,
+                commune=self.communes[commune],
+                email=f"ancien-{contact.email}",  # not the address a send would add
             )
             self.add("campaign", epci_obj(key, campaign, key))
             self.add("campaign_document", epci_obj(key, document, key))
@@ -314,6 +332,7 @@ class World:
                 place="Salle du conseil",
                 trainer_name="Claire Le Goff",
                 capacity=5,
+                seats_taken=1,  # the enrolment below
                 registration_deadline=timezone.localdate(start) - timedelta(days=7),
                 status=TrainingSession.Status.OPEN,
             )
