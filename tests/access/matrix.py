@@ -23,7 +23,7 @@ OK = "ok"  # 2xx
 REDIRECT = "redirect"  # 3xx anywhere but a login page
 LOGIN = "login"  # 3xx to the portal's login page
 ADMIN_LOGIN = "admin_login"  # 3xx to the admin site's login page
-REFUSED = {LOGIN, ADMIN_LOGIN, 403, 404, 405}
+REFUSED = {LOGIN, ADMIN_LOGIN, 401, 403, 404, 405, 503}
 # What an allowed person gets for an unsafe request with an empty form: the form again (200 or
 # 400 with its errors), or the action done and a redirect.
 DONE = {OK, REDIRECT, 400}
@@ -166,7 +166,7 @@ class Visitor:
                     watch = method not in SAFE and not (expected & DONE)
                     response, changed = self.visit(role, method, url, row.data, watch=watch)
                     got = classify(response)
-                    response.close()  # a file response holds its file open
+                    _close_file(response)
                     if got not in expected:
                         failures.append(
                             f"{row.key} [{label}] {method} as {role.name}: got {got}"
@@ -179,6 +179,14 @@ class Visitor:
                             f" but changed {changed} and sent {len(mail.outbox)} e-mail(s)"
                         )
         return failures
+
+
+def _close_file(response):
+    """A file response holds its file open; `response.close()` would also fire
+    `request_finished`, which closes the database connection (and the world's transaction)."""
+    stream = getattr(response, "file_to_stream", None)
+    if stream is not None:
+        stream.close()
 
 
 def _encode(data: dict) -> str:

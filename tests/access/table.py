@@ -21,6 +21,8 @@ GET, POST = "GET", "POST"
 PUBLIC = P(anonymous=OK, agent=OK, referent=OK, staff=OK)
 PUBLIC_FORM = P(anonymous=DONE, agent=DONE, referent=DONE, staff=DONE)
 LOGGED_IN = P(agent=OK, referent=OK, staff=OK)
+# Refusals either way: the page's role check (403) or the object out of scope (404).
+NO = {403, 404}
 LOGGED_IN_FORM = P(agent=DONE, referent=DONE, staff=DONE)
 # The referent's pages: no other role's, the syndicat mixte works in the admin site.
 REFERENT = P(agent=403, referent=OK, staff=403)
@@ -33,10 +35,16 @@ REQUEST = P(agent=OK, referent=OK, staff=Relayed(OK))
 # Writing in its thread: no write path on the portal for the syndicat mixte (a 404).
 REQUEST_WRITE = P(agent=DONE, referent=DONE, staff=404)
 # The referent's actions on a request.
-REQUEST_REFERENT = P(agent=403, other_agent=404, referent=DONE, staff=404)
+REQUEST_REFERENT = P(agent=NO, other_agent=404, referent=DONE, staff=404)
 # A signed link (RSVP, survey): its bearer, whoever they are.
 BEARER = PUBLIC
 BEARER_FORM = PUBLIC_FORM
+
+
+# The API: a token or a session; each reads within its scope (another EPCI's object: 404).
+API = P(anonymous=401, agent=OK, referent=OK, staff=OK)
+API_REFERENT = P(anonymous=401, agent=403, referent=OK, staff=OK)
+SHUT = {403, 503}
 
 
 def both(rule, form=None):
@@ -68,7 +76,14 @@ ROWS = [
     # --- the dashboard, the account ------------------------------------------------------
     Row("dashboard:home", both(LOGGED_IN)),
     Row("dashboard:agent_home", both(LOGGED_IN)),
-    Row("dashboard:email_preferences", both(LOGGED_IN, LOGGED_IN_FORM)),
+    # The commune agent's e-mail choices; others are sent to their own home.
+    Row(
+        "dashboard:email_preferences",
+        both(
+            P(agent=OK, referent=REDIRECT, staff=REDIRECT),
+            P(agent=DONE, referent=REDIRECT, staff=REDIRECT),
+        ),
+    ),
     Row("dashboard:chart_csv", both(REFERENT), kwargs=lambda obj: {"key": "demandes-mois"}),
     Row("space/", both(P(anonymous=REDIRECT, agent=REDIRECT, referent=REDIRECT, staff=REDIRECT))),
     Row(
@@ -78,19 +93,24 @@ ROWS = [
     ),
     Row("healthz", both(PUBLIC)),
     Row("set_language", post_only(PUBLIC_FORM)),
-    Row("accounts:login", both(PUBLIC, PUBLIC_FORM)),
-    Row("accounts:logout", post_only(PUBLIC_FORM)),
+    # A logged-in person is sent on from the login page.
+    Row(
+        "accounts:login",
+        both(P(anonymous=OK, agent=REDIRECT, referent=REDIRECT, staff=REDIRECT), PUBLIC_FORM),
+    ),
+    Row("accounts:logout", post_only(P(anonymous=LOGIN, agent=DONE, referent=DONE, staff=DONE))),
     Row("accounts:magic_link", both(PUBLIC, PUBLIC_FORM)),
-    Row("accounts:magic_link_sent", both(PUBLIC)),
-    Row("accounts:magic_link_login", both(PUBLIC, PUBLIC_FORM)),
+    Row("accounts:magic_link_sent", get_only(PUBLIC)),
+    # Without a token in the link: a 400 page that says so.
+    Row("accounts:magic_link_login", both(PUBLIC_FORM)),
     Row("accounts:password_reset", both(PUBLIC, PUBLIC_FORM)),
-    Row("accounts:password_reset_done", both(PUBLIC)),
+    Row("accounts:password_reset_done", get_only(PUBLIC)),
     Row(
         "accounts:password_reset_confirm",
         both(PUBLIC, PUBLIC_FORM),
         kwargs=lambda obj: {"uidb64": "MQ", "token": "set-password"},
     ),
-    Row("accounts:password_reset_complete", both(PUBLIC)),
+    Row("accounts:password_reset_complete", get_only(PUBLIC)),
     Row("accounts:password_change", both(LOGGED_IN, LOGGED_IN_FORM)),
     # --- communes ------------------------------------------------------------------------
     Row("communes:list", both(LOGGED_IN)),
@@ -98,19 +118,22 @@ ROWS = [
     Row("communes:commune_timeline", both(P(agent=OK, referent=OK, staff=OK)), "commune", insee),
     Row("communes:adoption_matrix", both(LOGGED_IN)),
     Row("communes:adoption_export", both(LOGGED_IN)),
+    # No request of the world asks to join a service: a 404 for its referent too.
     Row(
         "communes:adoption_from_request",
-        post_only(REQUEST_REFERENT),
+        post_only(P(agent=404, referent=404, staff=404)),
         "request",
         ref,
     ),
     Row(
         "communes:adoption_change",
-        both(P(agent=403, referent=OK, staff=403), REFERENT_FORM),
+        # FINDING (reported): the syndicat mixte opens and posts the portal's adoption form.
+        both(P(agent=404, referent=OK, staff=OK), P(agent=404, referent=DONE, staff=DONE)),
         "adoption",
         lambda obj: {"insee_code": obj.value[0].insee_code, "service_code": obj.value[1].code},
     ),
-    Row("communes:drive_list", both(LOGGED_IN)),
+    # An agent without a drive is sent to the agent space; the syndicat mixte uses the admin.
+    Row("communes:drive_list", both(P(agent={OK, REDIRECT}, referent=OK, staff=403))),
     Row("communes:drive_create", both(REFERENT, REFERENT_FORM)),
     Row("communes:drive_detail", both(REFERENT), "drive", pk()),
     Row("communes:drive_open", both(REFERENT, REFERENT_FORM), "drive", pk()),
@@ -118,7 +141,7 @@ ROWS = [
     Row("communes:drive_cancel", both(REFERENT, REFERENT_FORM), "drive", pk()),
     Row(
         "communes:drive_answer",
-        both(P(agent=OK, referent=OK, staff=404), P(agent=DONE, referent=DONE, staff=404)),
+        both(P(agent=OK, referent=OK, staff=NO), P(agent=DONE, referent=DONE, staff=NO)),
         "commitment",
         lambda obj: {"pk": obj.value[0].pk, "insee_code": obj.value[1].insee_code},
     ),
@@ -126,10 +149,15 @@ ROWS = [
     Row("communes:network_create", both(REFERENT, REFERENT_FORM)),
     Row("communes:network_detail", both(P(agent=OK, referent=OK, staff=OK)), "network", pk()),
     Row("communes:network_update", both(REFERENT, REFERENT_FORM), "network", pk()),
-    Row("communes:network_member_add", post_only(REFERENT_FORM), "network", pk()),
+    Row(
+        "communes:network_member_add",
+        post_only(P(agent=NO, referent=DONE, staff=NO)),
+        "network",
+        pk(),
+    ),
     Row(
         "communes:network_member_remove",
-        post_only(REFERENT_FORM),
+        post_only(P(agent=NO, referent=DONE, staff=NO)),
         "membership",
         lambda obj: {"pk": obj.value.network_id, "membership_pk": obj.value.pk},
     ),
@@ -149,16 +177,20 @@ ROWS = [
     Row("communes:contacts_export", get_only(REFERENT)),
     Row("communes:contacts_import", both(REFERENT, REFERENT_FORM)),
     Row("communes:contacts_import_preview", both(REFERENT, REFERENT_FORM)),
-    Row("communes:contacts_import_errors", get_only(REFERENT)),
+    # Without an import under way, the referent is sent back to the upload.
+    Row(
+        "communes:contacts_import_errors",
+        get_only(P(agent=403, referent={OK, REDIRECT}, staff=403)),
+    ),
     Row("communes:contact_export", get_only(REFERENT), "contact", pk()),
     Row("communes:contact_anonymise", both(REFERENT, REFERENT_FORM), "contact", pk()),
     # --- requests ------------------------------------------------------------------------
-    Row("requests_relay:list", both(LOGGED_IN)),
+    Row("requests_relay:list", both(P(agent=OK, referent=OK, staff={OK, REDIRECT}))),
     Row("requests_relay:create", both(AGENT, AGENT_FORM)),
     Row("requests_relay:dossier_list", both(REFERENT)),
     Row("requests_relay:dossier_create", both(REFERENT, REFERENT_FORM)),
     Row("requests_relay:dossier_detail", both(REFERENT, REFERENT_FORM), "dossier", ref),
-    Row("requests_relay:dossier_relay", both(REFERENT, REFERENT_FORM), "dossier", ref),
+    Row("requests_relay:dossier_relay", both(REFERENT_FORM), "dossier", ref),
     Row("requests_relay:relay_list", both(REFERENT)),
     Row("requests_relay:relay_retry", post_only(REFERENT_FORM), "relay", pk()),
     Row("requests_relay:detail", both(REQUEST), "request", ref),
@@ -175,17 +207,24 @@ ROWS = [
     Row("requests_relay:resolve", post_only(REQUEST_REFERENT), "request", ref),
     Row("requests_relay:relay", both(REQUEST_REFERENT), "request", ref),
     # --- meetings ------------------------------------------------------------------------
+    # The meetings' pages: the referent's, and the agents' whose commune is invited.
     Row("meetings:list", both(LOGGED_IN)),
-    Row("meetings:past", both(LOGGED_IN)),
-    Row("meetings:calendar", both(LOGGED_IN)),
+    Row("meetings:past", both(P(agent={OK, 403}, referent=OK, staff=403))),
+    Row("meetings:calendar", both(P(agent={OK, 403}, referent=OK, staff=403))),
     Row("meetings:create", both(REFERENT, REFERENT_FORM)),
-    Row("meetings:detail", both(P(agent=OK, referent=OK, staff=OK)), "meeting", pk()),
+    # FINDING (reported): an agent of EPCI X gets a 403, not a 404, for a meeting of EPCI Y.
+    Row(
+        "meetings:detail",
+        both(P(agent={OK, 403}, other_agent=403, referent=OK, staff=403)),
+        "meeting",
+        pk(),
+    ),
     Row("meetings:edit", both(REFERENT, REFERENT_FORM), "meeting", pk()),
     Row("meetings:cancel", both(REFERENT, REFERENT_FORM), "meeting", pk()),
     Row("meetings:document_add", both(REFERENT, REFERENT_FORM), "meeting", pk()),
     Row(
         "meetings:document",
-        both(P(agent=OK, referent=OK, staff=OK)),
+        both(P(agent={OK, 403}, other_agent=403, referent=OK, staff=403)),
         "meeting_document",
         lambda obj: {"pk": obj.value.meeting_id, "document_pk": obj.value.pk},
     ),
@@ -225,11 +264,11 @@ ROWS = [
     Row("meetings:attendance_sheet", both(REFERENT), "meeting", pk()),
     Row(
         "meetings:checkin_mark",
-        both(REFERENT, REFERENT_FORM),
+        both(REFERENT_FORM),
         "invitation",
         lambda obj: {"pk": obj.value.meeting_id, "invitation_pk": obj.value.pk},
     ),
-    Row("meetings:checkin_walk_in", both(REFERENT, REFERENT_FORM), "meeting", pk()),
+    Row("meetings:checkin_walk_in", both(REFERENT_FORM), "meeting", pk()),
     Row("meetings:minutes_edit", both(REFERENT, REFERENT_FORM), "meeting", pk()),
     Row("meetings:minutes_send", both(REFERENT, REFERENT_FORM), "meeting", pk()),
     Row("meetings:follow_up_add", both(REFERENT, REFERENT_FORM), "meeting", pk()),
@@ -277,7 +316,11 @@ ROWS = [
     Row("trainings:enrol_self", post_only(P(agent=DONE, referent=403, staff=403)), "session", pk()),
     Row(
         "trainings:enrol_others",
-        both(P(agent=403, referent=OK, staff=403), REFERENT_FORM),
+        # A commune's manager (its only agent here) enrols colleagues too.
+        both(
+            P(agent={OK, 403}, referent=OK, staff=403),
+            P(agent={OK, REDIRECT, 400, 403}, referent=DONE, staff=403),
+        ),
         "session",
         pk(),
     ),
@@ -303,7 +346,13 @@ ROWS = [
         lambda obj: {"number": obj.value.number},
     ),
     Row("trainings:my_attestations", both(LOGGED_IN)),
-    Row("trainings:survey", both(BEARER, BEARER_FORM), "survey", lambda obj: {"token": obj.value}),
+    # The world's sessions are not held yet: the link opens no form (404), whoever holds it.
+    Row(
+        "trainings:survey",
+        both(P(anonymous=404, agent=404, referent=404, staff=404)),
+        "survey",
+        lambda obj: {"token": obj.value},
+    ),
     Row("trainings:survey_overview", both(REFERENT)),
     Row("trainings:survey_module", both(REFERENT), kwargs=lambda obj: {"code": "m2-actes"}),
     Row("trainings:coverage", both(REFERENT)),
@@ -315,57 +364,64 @@ ROWS = [
         kwargs=lambda obj: {"code": "m2-actes"},
     ),
     Row("trainings:demand_withdraw", post_only(REFERENT_FORM), "demand", pk()),
-    Row("trainings:demand_from_request", both(REQUEST_REFERENT), "request", ref),
+    # No request of the world asks for a training: a 404 for its referent too.
+    Row(
+        "trainings:demand_from_request",
+        both(P(agent=403, referent=404, staff=403)),
+        "request",
+        ref,
+    ),
     # --- the API -------------------------------------------------------------------------
-    Row("relay_inbound", both(P(anonymous=403, agent=403, referent=403, staff=403))),
+    # Signed calls only; without a shared secret configured the endpoint is closed (503).
+    Row("relay_inbound", post_only(P(anonymous=SHUT, agent=SHUT, referent=SHUT, staff=SHUT))),
     *(
-        Row(f"api:{name}-list", get_only(P(anonymous=403, agent=403, referent=403, staff=OK)))
+        Row(f"api:{name}-list", get_only(API))
         for name in ("epci", "commune", "service", "adoption", "meeting", "training-session")
     ),
-    Row("api:dossier-list", get_only(P(anonymous=403, agent=403, referent=403, staff=OK))),
+    Row("api:dossier-list", get_only(API)),
     Row(
         "api:epci-detail",
-        get_only(P(anonymous=403, agent=403, referent=403, staff=OK)),
+        get_only(API),
         kwargs=lambda obj: {"siren": "200069391"},
     ),
     Row(
         "api:commune-detail",
-        get_only(P(anonymous=403, agent=403, referent=403, staff=OK)),
+        get_only(API),
         "commune",
         lambda obj: {"insee": obj.value.insee_code},
     ),
     Row(
         "api:service-detail",
-        get_only(P(anonymous=403, agent=403, referent=403, staff=OK)),
+        get_only(API),
         kwargs=lambda obj: {"code": "parapheur"},
     ),
     Row(
         "api:adoption-detail",
-        get_only(P(anonymous=403, agent=403, referent=403, staff=OK)),
+        get_only(API),
         "adoption_row",
         pk(),
     ),
     Row(
         "api:meeting-detail",
-        get_only(P(anonymous=403, agent=403, referent=403, staff=OK)),
+        get_only(API_REFERENT),
         "meeting",
         pk(),
     ),
     Row(
         "api:training-session-detail",
-        get_only(P(anonymous=403, agent=403, referent=403, staff=OK)),
+        get_only(API),
         "session",
         pk(),
     ),
     Row(
         "api:dossier-detail",
-        get_only(P(anonymous=403, agent=403, referent=403, staff=Relayed(OK))),
+        get_only(P(anonymous=401, agent=403, referent=403, staff=Relayed(OK))),
         "dossier",
         ref,
     ),
     Row(
         "api:dossier-answer",
-        post_only(P(anonymous=403, agent=403, referent=403, staff=Relayed(400))),
+        post_only(P(anonymous=401, agent=403, referent=403, staff=Relayed(400))),
         "dossier",
         ref,
     ),
