@@ -10,35 +10,37 @@ request never relayed) is not shown: a 404, or the admin's « does not exist » 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .matrix import ADMIN_LOGIN, DONE, OK, REDIRECT, Row
+from .matrix import ADMIN_LOGIN, DONE, LOGIN, OK, REDIRECT, Row
 from .world import Obj, Role
 
 # model: (officer's rights, superuser's rights)
 RIGHTS = {
     "auth.group": ("", "vacd"),
-    "axes.accessattempt": ("vacd", "vacd"),
-    "axes.accesslog": ("vacd", "vacd"),
-    "axes.accessfailurelog": ("vacd", "vacd"),
+    "axes.accessattempt": ("vcd", "vcd"),
+    "axes.accesslog": ("vcd", "vcd"),
+    "axes.accessfailurelog": ("vcd", "vcd"),
     "authtoken.tokenproxy": ("", "vacd"),
-    "communes.epci": ("vac", "vac"),
-    "communes.commune": ("vac", "vac"),
+    # The territory and the people: only the operator deletes (a delete cascades).
+    "communes.epci": ("vac", "vacd"),
+    "communes.commune": ("vac", "vacd"),
     "communes.contact": ("vac", "vacd"),
     "communes.service": ("vacd", "vacd"),
     "accounts.user": ("vac", "vacd"),
-    "outbox.outgoingemail": ("v", "v"),
-    "communes.drive": ("vacd", "vacd"),
-    "meetings.meeting": ("vacd", "vacd"),
-    "trainings.trainingmodule": ("vacd", "vacd"),
-    "trainings.trainingsession": ("vacd", "vacd"),
-    "trainings.enrolment": ("vacd", "vacd"),
-    "requests_relay.dossier": ("vacd", "vacd"),
-    "requests_relay.request": ("vacd", "vacd"),
-    "requests_relay.relay": ("vacd", "vacd"),
-    "requests_relay.inboundcall": ("vacd", "vacd"),
-    "communes.adoption": ("vacd", "vacd"),
+    "outbox.outgoingemail": ("v", "vd"),
+    # The EPCIs' own work is read-only in the admin site.
+    "communes.drive": ("v", "v"),
+    "meetings.meeting": ("v", "v"),
+    "trainings.trainingmodule": ("vac", "vac"),
+    "trainings.trainingsession": ("v", "v"),
+    "trainings.enrolment": ("v", "v"),
+    "requests_relay.dossier": ("vc", "vc"),
+    "requests_relay.request": ("vc", "vc"),
+    "requests_relay.relay": ("vc", "vc"),
+    "requests_relay.inboundcall": ("vcd", "vcd"),
+    "communes.adoption": ("vac", "vacd"),
     "communes.network": ("vacd", "vacd"),
     "communes.suggestion": ("vacd", "vacd"),
-    "meetings.campaign": ("vacd", "vacd"),
+    "meetings.campaign": ("v", "v"),
 }
 
 # The objects of the world an admin page is visited with (others: the model's first row).
@@ -163,14 +165,23 @@ def custom_admin_rows() -> list[Row]:
                 "POST": lambda role, obj: DONE,
             },
         ),
-        Row("admin:logout", {"GET": _get_logout, "POST": staff_only()["POST"]}),
+        # Logging out is a POST (then the portal's login page); anyone may ask.
+        Row(
+            "admin:logout",
+            {
+                "GET": lambda role, obj: {405, REDIRECT, ADMIN_LOGIN},
+                "POST": lambda role, obj: {LOGIN, REDIRECT, ADMIN_LOGIN},
+            },
+        ),
         Row("admin:password_change", staff_only()),
-        Row("admin:password_change_done", staff_only()),
-        Row("admin:autocomplete", staff_only(get=403, post=403)),
-        Row("admin:jsi18n", staff_only(post=OK)),
+        Row("admin:password_change_done", staff_only(post=405)),
+        # Without its parameters the autocomplete answers nobody.
+        Row("admin:autocomplete", staff_only(get=403, post=405)),
+        Row("admin:jsi18n", staff_only(post=405)),
+        # A meeting has no page of its own to be sent to.
         Row(
             "admin:view_on_site",
-            staff_only(get=REDIRECT, post=REDIRECT),
+            staff_only(get=404, post=404),
             "meeting",
             path=lambda world, obj: _view_on_site(obj),
         ),

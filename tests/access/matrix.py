@@ -163,7 +163,8 @@ class Visitor:
             for method, policy in row.methods.items():
                 for role in world.roles:
                     expected = as_set(policy(role, obj))
-                    watch = method not in SAFE and not (expected & DONE)
+                    # Refused (the page or the form is not for this role): nothing may change.
+                    watch = method not in SAFE and not (expected & {OK, 400})
                     response, changed = self.visit(role, method, url, row.data, watch=watch)
                     got = classify(response)
                     _close_file(response)
@@ -184,9 +185,9 @@ class Visitor:
 def _close_file(response):
     """A file response holds its file open; `response.close()` would also fire
     `request_finished`, which closes the database connection (and the world's transaction)."""
-    stream = getattr(response, "file_to_stream", None)
-    if stream is not None:
-        stream.close()
+    for closer in response._resource_closers:
+        closer()
+    response._resource_closers.clear()
 
 
 def _encode(data: dict) -> str:

@@ -36,9 +36,20 @@ REQUEST = P(agent=OK, referent=OK, staff=Relayed(OK))
 REQUEST_WRITE = P(agent=DONE, referent=DONE, staff=404)
 # The referent's actions on a request.
 REQUEST_REFERENT = P(agent=NO, other_agent=404, referent=DONE, staff=404)
+# A request's file: as the request; an internal note's file, its EPCI's referent only.
+_FILE = P(agent=OK, referent=OK, staff=Relayed(OK))
+_NOTE_FILE = P(agent=404, referent=OK, staff=404)
+
+
+def ATTACHMENT(role, obj):
+    return (_NOTE_FILE if obj.label.startswith("note_") else _FILE)(role, obj)
+
+
 # A signed link (RSVP, survey): its bearer, whoever they are.
-BEARER = PUBLIC
-BEARER_FORM = PUBLIC_FORM
+BEARER = P(anonymous=OK, agent=OK, other_agent=OK, referent=OK, other_referent=OK, staff=OK)
+BEARER_FORM = P(
+    anonymous=DONE, agent=DONE, other_agent=DONE, referent=DONE, other_referent=DONE, staff=DONE
+)
 
 
 # The API: a token or a session; each reads within its scope (another EPCI's object: 404).
@@ -74,8 +85,9 @@ def insee(obj):
 
 ROWS = [
     # --- the dashboard, the account ------------------------------------------------------
-    Row("dashboard:home", both(LOGGED_IN)),
-    Row("dashboard:agent_home", both(LOGGED_IN)),
+    # Each is sent to their own home: the agent space, the dashboard, the admin site.
+    Row("dashboard:home", both(P(agent=REDIRECT, referent=OK, staff=REDIRECT))),
+    Row("dashboard:agent_home", both(P(agent=OK, referent=REDIRECT, staff=REDIRECT))),
     # The commune agent's e-mail choices; others are sent to their own home.
     Row(
         "dashboard:email_preferences",
@@ -85,20 +97,24 @@ ROWS = [
         ),
     ),
     Row("dashboard:chart_csv", both(REFERENT), kwargs=lambda obj: {"key": "demandes-mois"}),
-    Row("space/", both(P(anonymous=REDIRECT, agent=REDIRECT, referent=REDIRECT, staff=REDIRECT))),
+    Row(
+        "space/",
+        both(P(anonymous=REDIRECT, agent=REDIRECT, referent=REDIRECT, staff=REDIRECT)),
+        path=lambda world, obj: "/space/",
+    ),
     Row(
         "^requests/(?P<rest>.*)$",
         both(P(anonymous=REDIRECT, agent=REDIRECT, referent=REDIRECT, staff=REDIRECT)),
         path=lambda world, obj: "/requests/",
     ),
-    Row("healthz", both(PUBLIC)),
-    Row("set_language", post_only(PUBLIC_FORM)),
+    Row("healthz", get_only(PUBLIC)),
+    Row("set_language", both(PUBLIC_FORM)),
     # A logged-in person is sent on from the login page.
     Row(
         "accounts:login",
         both(P(anonymous=OK, agent=REDIRECT, referent=REDIRECT, staff=REDIRECT), PUBLIC_FORM),
     ),
-    Row("accounts:logout", post_only(P(anonymous=LOGIN, agent=DONE, referent=DONE, staff=DONE))),
+    Row("accounts:logout", post_only(P(anonymous=LOGIN, agent=LOGIN, referent=LOGIN, staff=LOGIN))),
     Row("accounts:magic_link", both(PUBLIC, PUBLIC_FORM)),
     Row("accounts:magic_link_sent", get_only(PUBLIC)),
     # Without a token in the link: a 400 page that says so.
@@ -113,11 +129,12 @@ ROWS = [
     Row("accounts:password_reset_complete", get_only(PUBLIC)),
     Row("accounts:password_change", both(LOGGED_IN, LOGGED_IN_FORM)),
     # --- communes ------------------------------------------------------------------------
-    Row("communes:list", both(LOGGED_IN)),
+    # An agent of one commune is sent to its page.
+    Row("communes:list", both(P(agent={OK, REDIRECT}, referent=OK, staff=OK))),
     Row("communes:detail", both(P(agent=OK, referent=OK, staff=OK)), "commune", insee),
     Row("communes:commune_timeline", both(P(agent=OK, referent=OK, staff=OK)), "commune", insee),
-    Row("communes:adoption_matrix", both(LOGGED_IN)),
-    Row("communes:adoption_export", both(LOGGED_IN)),
+    Row("communes:adoption_matrix", both(P(agent={OK, REDIRECT}, referent=OK, staff=OK))),
+    Row("communes:adoption_export", both(P(agent={OK, 403}, referent=OK, staff=REDIRECT))),
     # No request of the world asks to join a service: a 404 for its referent too.
     Row(
         "communes:adoption_from_request",
@@ -147,7 +164,12 @@ ROWS = [
     ),
     Row("communes:network_list", both(LOGGED_IN)),
     Row("communes:network_create", both(REFERENT, REFERENT_FORM)),
-    Row("communes:network_detail", both(P(agent=OK, referent=OK, staff=OK)), "network", pk()),
+    Row(
+        "communes:network_detail",
+        both(P(agent={OK, 404}, referent=OK, staff=OK)),
+        "network",
+        pk(),
+    ),
     Row("communes:network_update", both(REFERENT, REFERENT_FORM), "network", pk()),
     Row(
         "communes:network_member_add",
@@ -161,22 +183,33 @@ ROWS = [
         "membership",
         lambda obj: {"pk": obj.value.network_id, "membership_pk": obj.value.pk},
     ),
-    Row("communes:suggestion_list", both(LOGGED_IN)),
+    Row("communes:suggestion_list", both(P(agent=OK, referent=OK, staff=403))),
     Row("communes:suggestion_create", both(REFERENT, REFERENT_FORM)),
     Row("communes:suggestion_rules", both(REFERENT, REFERENT_FORM)),
     Row("communes:suggestion_propose_now", post_only(REFERENT_FORM)),
     Row(
         "communes:suggestion_answer",
-        both(P(agent=OK, referent=OK, staff=404), P(agent=DONE, referent=DONE, staff=404)),
+        # The commune's answer: its agents' page; the referent follows it from the list.
+        both(P(agent=OK, referent=404, staff=404), P(agent=DONE, referent=404, staff=404)),
         "suggestion",
         pk(),
     ),
-    Row("communes:suggestion_confirm", post_only(REFERENT_FORM), "suggestion", pk()),
-    Row("communes:suggestion_dismiss", post_only(REFERENT_FORM), "suggestion", pk()),
+    Row(
+        "communes:suggestion_confirm",
+        post_only(P(agent=NO, referent=DONE, staff=NO)),
+        "suggestion",
+        pk(),
+    ),
+    Row(
+        "communes:suggestion_dismiss",
+        post_only(P(agent=NO, referent=DONE, staff=NO)),
+        "suggestion",
+        pk(),
+    ),
     Row("communes:contact_list", both(REFERENT)),
     Row("communes:contacts_export", get_only(REFERENT)),
     Row("communes:contacts_import", both(REFERENT, REFERENT_FORM)),
-    Row("communes:contacts_import_preview", both(REFERENT, REFERENT_FORM)),
+    Row("communes:contacts_import_preview", both(REFERENT_FORM)),
     # Without an import under way, the referent is sent back to the upload.
     Row(
         "communes:contacts_import_errors",
@@ -188,7 +221,7 @@ ROWS = [
     Row("requests_relay:list", both(P(agent=OK, referent=OK, staff={OK, REDIRECT}))),
     Row("requests_relay:create", both(AGENT, AGENT_FORM)),
     Row("requests_relay:dossier_list", both(REFERENT)),
-    Row("requests_relay:dossier_create", both(REFERENT, REFERENT_FORM)),
+    Row("requests_relay:dossier_create", both(REFERENT_FORM)),
     Row("requests_relay:dossier_detail", both(REFERENT, REFERENT_FORM), "dossier", ref),
     Row("requests_relay:dossier_relay", both(REFERENT_FORM), "dossier", ref),
     Row("requests_relay:relay_list", both(REFERENT)),
@@ -198,7 +231,7 @@ ROWS = [
     Row("requests_relay:note_add", post_only(REQUEST_REFERENT), "request", ref),
     Row(
         "requests_relay:attachment",
-        both(P(agent=OK, referent=OK, staff=Relayed(OK))),
+        both(ATTACHMENT),
         "attachment",
         lambda obj: {"reference": obj.value.request.reference, "pk": obj.value.pk},
     ),
@@ -208,7 +241,7 @@ ROWS = [
     Row("requests_relay:relay", both(REQUEST_REFERENT), "request", ref),
     # --- meetings ------------------------------------------------------------------------
     # The meetings' pages: the referent's, and the agents' whose commune is invited.
-    Row("meetings:list", both(LOGGED_IN)),
+    Row("meetings:list", both(P(agent={OK, 403}, referent=OK, staff=403))),
     Row("meetings:past", both(P(agent={OK, 403}, referent=OK, staff=403))),
     Row("meetings:calendar", both(P(agent={OK, 403}, referent=OK, staff=403))),
     Row("meetings:create", both(REFERENT, REFERENT_FORM)),
@@ -221,7 +254,7 @@ ROWS = [
     ),
     Row("meetings:edit", both(REFERENT, REFERENT_FORM), "meeting", pk()),
     Row("meetings:cancel", both(REFERENT, REFERENT_FORM), "meeting", pk()),
-    Row("meetings:document_add", both(REFERENT, REFERENT_FORM), "meeting", pk()),
+    Row("meetings:document_add", both(REFERENT_FORM), "meeting", pk()),
     Row(
         "meetings:document",
         both(P(agent={OK, 403}, other_agent=403, referent=OK, staff=403)),
@@ -313,7 +346,13 @@ ROWS = [
     Row("trainings:session_edit", both(REFERENT, REFERENT_FORM), "session", pk()),
     Row("trainings:session_open", post_only(REFERENT_FORM), "session", pk()),
     Row("trainings:session_cancel", both(REFERENT, REFERENT_FORM), "session", pk()),
-    Row("trainings:enrol_self", post_only(P(agent=DONE, referent=403, staff=403)), "session", pk()),
+    # Refused with a message (a redirect) or a 403/404; nothing changes either way.
+    Row(
+        "trainings:enrol_self",
+        post_only(P(agent=DONE, referent={403, 404, REDIRECT}, staff={403, REDIRECT})),
+        "session",
+        pk(),
+    ),
     Row(
         "trainings:enrol_others",
         # A commune's manager (its only agent here) enrols colleagues too.
@@ -326,7 +365,7 @@ ROWS = [
     ),
     Row(
         "trainings:enrolment_withdraw",
-        both(P(agent=OK, referent=OK, staff=404), P(agent=DONE, referent=DONE, staff=404)),
+        both(P(agent=OK, referent=OK, staff=NO), P(agent=DONE, referent=DONE, staff=NO)),
         "enrolment",
         pk(),
     ),
@@ -334,14 +373,15 @@ ROWS = [
     Row("trainings:attendance_confirm", both(REFERENT, REFERENT_FORM), "session", pk()),
     Row(
         "trainings:attendance_mark",
-        both(REFERENT, REFERENT_FORM),
+        both(REFERENT_FORM),
         "enrolment",
         lambda obj: {"pk": obj.value.session_id, "enrolment_pk": obj.value.pk},
     ),
     Row("trainings:survey_session", both(REFERENT), "session", pk()),
     Row(
         "trainings:attestation",
-        both(P(agent=OK, referent=OK, staff=404)),
+        # Issued before the session was held: not a valid attestation, a 404 for everyone.
+        both(P(agent=404, referent=404, staff=404)),
         "attestation",
         lambda obj: {"number": obj.value.number},
     ),
@@ -354,13 +394,18 @@ ROWS = [
         lambda obj: {"token": obj.value},
     ),
     Row("trainings:survey_overview", both(REFERENT)),
-    Row("trainings:survey_module", both(REFERENT), kwargs=lambda obj: {"code": "m2-actes"}),
+    # No answer yet for the module: a 404 for the referent too.
+    Row(
+        "trainings:survey_module",
+        both(P(agent=403, referent={OK, 404}, staff=403)),
+        kwargs=lambda obj: {"code": "m2-actes"},
+    ),
     Row("trainings:coverage", both(REFERENT)),
     Row("trainings:coverage_csv", both(REFERENT)),
     Row("trainings:demand", both(REFERENT)),
     Row(
         "trainings:demand_propose",
-        both(REFERENT, REFERENT_FORM),
+        both(REFERENT_FORM),
         kwargs=lambda obj: {"code": "m2-actes"},
     ),
     Row("trainings:demand_withdraw", post_only(REFERENT_FORM), "demand", pk()),
@@ -376,13 +421,15 @@ ROWS = [
     Row("relay_inbound", post_only(P(anonymous=SHUT, agent=SHUT, referent=SHUT, staff=SHUT))),
     *(
         Row(f"api:{name}-list", get_only(API))
-        for name in ("epci", "commune", "service", "adoption", "meeting", "training-session")
+        for name in ("epci", "commune", "service", "adoption", "training-session")
     ),
-    Row("api:dossier-list", get_only(API)),
+    Row("api:dossier-list", get_only(API_REFERENT)),
+    Row("api:meeting-list", get_only(API_REFERENT)),
     Row(
         "api:epci-detail",
         get_only(API),
-        kwargs=lambda obj: {"siren": "200069391"},
+        objects="epci",
+        kwargs=lambda obj: {"siren": obj.value.siren},
     ),
     Row(
         "api:commune-detail",
@@ -415,7 +462,7 @@ ROWS = [
     ),
     Row(
         "api:dossier-detail",
-        get_only(P(anonymous=401, agent=403, referent=403, staff=Relayed(OK))),
+        get_only(P(anonymous=401, agent=403, referent=OK, staff=Relayed(OK))),
         "dossier",
         ref,
     ),

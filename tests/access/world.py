@@ -146,6 +146,25 @@ class World:
             email=email, filename="odj.pdf", mimetype="application/pdf", content=PDF
         )
         self.add("outbox_attachment", Obj("first", attachment))
+        self._admin_only()
+
+    def _admin_only(self):
+        """A row of each model only the admin site shows, and a version in every history."""
+        from axes.models import AccessAttempt, AccessFailureLog
+        from rest_framework.authtoken.models import Token
+
+        from requests_relay.models import InboundCall
+
+        AccessAttempt.objects.create(
+            username="inconnu", ip_address="192.0.2.1", user_agent="test", failures_since_start=1
+        )
+        AccessFailureLog.objects.create(username="inconnu", ip_address="192.0.2.1", user_agent="t")
+        Token.objects.create(user=self.roles[5].user)
+        InboundCall.objects.create(webhook_id="matrice-1", payload={"action": "acknowledge"})
+        Service.objects.order_by("pk").first().save()
+        TrainingModule.objects.order_by("pk").first().save()
+        for epci_key, epci in self.epcis.items():
+            self.add("epci", epci_obj(epci_key, epci, epci_key))
 
     def _agent(self, key):
         return self.y.agent if key == "y" else self.x.agent
@@ -284,9 +303,10 @@ class World:
                 meeting=meeting, commune=self.communes[commune], text="Relancer la commune."
             )
             self.add("meeting", epci_obj(key, meeting, key))
-            self.add("meeting_document", epci_obj(key, document, key))
+            signed = invitation_signature(invitation)
+            self.add("meeting_document", epci_obj(key, document, key, extra={"signed": signed}))
             self.add("invitation", epci_obj(key, invitation, key))
-            self.add("rsvp", epci_obj(key, invitation_signature(invitation), key))
+            self.add("rsvp", epci_obj(key, signed, key))
             self.add("follow_up", epci_obj(key, follow_up, key))
 
     def _campaigns(self):
