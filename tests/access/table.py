@@ -134,7 +134,8 @@ ROWS = [
     Row("communes:detail", both(P(agent=OK, referent=OK, staff=OK)), "commune", insee),
     Row("communes:commune_timeline", both(P(agent=OK, referent=OK, staff=OK)), "commune", insee),
     Row("communes:adoption_matrix", both(P(agent={OK, REDIRECT}, referent=OK, staff=OK))),
-    Row("communes:adoption_export", both(P(agent={OK, 403}, referent=OK, staff=REDIRECT))),
+    # Without an EPCI chosen, the syndicat mixte is sent to the matrix to choose one.
+    Row("communes:adoption_export", both(P(agent=403, referent=OK, staff=REDIRECT))),
     # No request of the world asks to join a service: a 404 for its referent too.
     Row(
         "communes:adoption_from_request",
@@ -144,7 +145,7 @@ ROWS = [
     ),
     Row(
         "communes:adoption_change",
-        # FINDING (reported): the syndicat mixte opens and posts the portal's adoption form.
+        # The syndicat mixte changes any commune's adoptions (adoption_communes_editable_by).
         both(P(agent=404, referent=OK, staff=OK), P(agent=404, referent=DONE, staff=DONE)),
         "adoption",
         lambda obj: {"insee_code": obj.value[0].insee_code, "service_code": obj.value[1].code},
@@ -240,24 +241,18 @@ ROWS = [
     Row("requests_relay:resolve", post_only(REQUEST_REFERENT), "request", ref),
     Row("requests_relay:relay", both(REQUEST_REFERENT), "request", ref),
     # --- meetings ------------------------------------------------------------------------
-    # The meetings' pages: the referent's, and the agents' whose commune is invited.
-    Row("meetings:list", both(P(agent={OK, 403}, referent=OK, staff=403))),
-    Row("meetings:past", both(P(agent={OK, 403}, referent=OK, staff=403))),
-    Row("meetings:calendar", both(P(agent={OK, 403}, referent=OK, staff=403))),
+    # The meetings' pages are the referent's; invitees use their signed link.
+    Row("meetings:list", both(REFERENT)),
+    Row("meetings:past", both(REFERENT)),
+    Row("meetings:calendar", both(REFERENT)),
     Row("meetings:create", both(REFERENT, REFERENT_FORM)),
-    # FINDING (reported): an agent of EPCI X gets a 403, not a 404, for a meeting of EPCI Y.
-    Row(
-        "meetings:detail",
-        both(P(agent={OK, 403}, other_agent=403, referent=OK, staff=403)),
-        "meeting",
-        pk(),
-    ),
+    Row("meetings:detail", both(REFERENT), "meeting", pk()),
     Row("meetings:edit", both(REFERENT, REFERENT_FORM), "meeting", pk()),
     Row("meetings:cancel", both(REFERENT, REFERENT_FORM), "meeting", pk()),
     Row("meetings:document_add", both(REFERENT_FORM), "meeting", pk()),
     Row(
         "meetings:document",
-        both(P(agent={OK, 403}, other_agent=403, referent=OK, staff=403)),
+        both(REFERENT),
         "meeting_document",
         lambda obj: {"pk": obj.value.meeting_id, "document_pk": obj.value.pk},
     ),
@@ -380,16 +375,15 @@ ROWS = [
     Row("trainings:survey_session", both(REFERENT), "session", pk()),
     Row(
         "trainings:attestation",
-        # Issued before the session was held: not a valid attestation, a 404 for everyone.
-        both(P(agent=404, referent=404, staff=404)),
+        # The attendee's own (not a colleague's), the EPCI's referent's, the syndicat mixte's.
+        both(P(agent=OK, other_agent=404, referent=OK, staff=OK)),
         "attestation",
         lambda obj: {"number": obj.value.number},
     ),
     Row("trainings:my_attestations", both(LOGGED_IN)),
-    # The world's sessions are not held yet: the link opens no form (404), whoever holds it.
     Row(
         "trainings:survey",
-        both(P(anonymous=404, agent=404, referent=404, staff=404)),
+        both(BEARER, BEARER_FORM),
         "survey",
         lambda obj: {"token": obj.value},
     ),

@@ -335,6 +335,29 @@ class World:
 
     # --- trainings -----------------------------------------------------------------------
 
+    def _held_session(self, key, commune, module) -> Enrolment:
+        """A session held last month, the agent marked present: attestation and survey."""
+        start = timezone.now() - timedelta(days=30)
+        session = TrainingSession.objects.create(
+            epci=self.epcis[key],
+            created_by=self.referents[key],
+            module=module,
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            trainer_name="Claire Le Goff",
+            capacity=5,
+            seats_taken=1,
+            registration_deadline=timezone.localdate(start),
+            status=TrainingSession.Status.HELD,
+        )
+        return Enrolment.objects.create(
+            session=session,
+            contact=self.contacts[commune],
+            commune=self.communes[commune],
+            queued_at=start - timedelta(days=10),
+            attended=True,
+        )
+
     def _trainings(self):
         module = TrainingModule.objects.order_by("pk").first()
         self.module = module
@@ -362,8 +385,9 @@ class World:
                 commune=self.communes[commune],
                 queued_at=timezone.now(),
             )
+            held = self._held_session(key, commune, module)
             attestation = Attestation.objects.create(
-                enrolment=enrolment, number=f"ATT-2026-{key}", issued_at=timezone.now()
+                enrolment=held, number=f"ATT-2026-{key}", issued_at=timezone.now()
             )
             demand = TrainingDemand.objects.create(
                 epci=self.epcis[key],
@@ -374,5 +398,5 @@ class World:
             self.add("session", epci_obj(key, session, key))
             self.add("enrolment", commune_obj(commune, enrolment, commune))
             self.add("attestation", commune_obj(commune, attestation, commune))
-            self.add("survey", commune_obj(commune, survey_token(enrolment), commune))
+            self.add("survey", commune_obj(commune, survey_token(held), commune))
             self.add("demand", epci_obj(key, demand, key))
