@@ -71,6 +71,12 @@ def get_only(rule):
     return {GET: rule, POST: not_allowed(rule)}
 
 
+def read_only(rule):
+    """An API resource: read, never written (the answer has its own action)."""
+    refused = not_allowed(rule)
+    return {GET: rule, POST: refused, "PUT": refused, "PATCH": refused, "DELETE": refused}
+
+
 def pk(name="pk"):
     return lambda obj: {name: obj.value.pk}
 
@@ -414,49 +420,49 @@ ROWS = [
     # Signed calls only; without a shared secret configured the endpoint is closed (503).
     Row("relay_inbound", post_only(P(anonymous=SHUT, agent=SHUT, referent=SHUT, staff=SHUT))),
     *(
-        Row(f"api:{name}-list", get_only(API))
+        Row(f"api:{name}-list", read_only(API))
         for name in ("epci", "commune", "service", "adoption", "training-session")
     ),
-    Row("api:dossier-list", get_only(API_REFERENT)),
-    Row("api:meeting-list", get_only(API_REFERENT)),
+    Row("api:dossier-list", read_only(API_REFERENT)),
+    Row("api:meeting-list", read_only(API_REFERENT)),
     Row(
         "api:epci-detail",
-        get_only(API),
+        read_only(API),
         objects="epci",
         kwargs=lambda obj: {"siren": obj.value.siren},
     ),
     Row(
         "api:commune-detail",
-        get_only(API),
+        read_only(API),
         "commune",
         lambda obj: {"insee": obj.value.insee_code},
     ),
     Row(
         "api:service-detail",
-        get_only(API),
+        read_only(API),
         kwargs=lambda obj: {"code": "parapheur"},
     ),
     Row(
         "api:adoption-detail",
-        get_only(API),
+        read_only(API),
         "adoption_row",
         pk(),
     ),
     Row(
         "api:meeting-detail",
-        get_only(API_REFERENT),
+        read_only(API_REFERENT),
         "meeting",
         pk(),
     ),
     Row(
         "api:training-session-detail",
-        get_only(API),
+        read_only(API),
         "session",
         pk(),
     ),
     Row(
         "api:dossier-detail",
-        get_only(P(anonymous=401, agent=403, referent=OK, staff=Relayed(OK))),
+        read_only(P(anonymous=401, agent=403, referent=OK, staff=Relayed(OK))),
         "dossier",
         ref,
     ),
