@@ -1,6 +1,7 @@
 """The admin site's « Historique » of the objects that keep one (django-simple-history)."""
 
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
@@ -29,6 +30,11 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if not self._visible(request, object_id):
             raise Http404
+        # SimpleHistoryAdmin hides the « revert » button from whoever may not change the
+        # object, but saves the version posted anyway: a read-only model (an EPCI's
+        # campaign, meeting or session) would be changed through its history.
+        if request.method == "POST" and self.revert_disabled(request):
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):

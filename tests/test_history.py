@@ -84,3 +84,25 @@ def test_a_meeting_moved_from_the_portal_records_the_referent(client):
     latest = meeting.history.first()
     assert latest.place == "Mairie de Hénon"
     assert latest.history_user == referent
+
+
+def test_a_read_only_object_cannot_be_reverted_through_its_history(client):
+    """The EPCIs' campaigns are read-only in the admin site; the « revert » form of a past
+    version (shown without its button) must not save it back either."""
+    from tests.meetings.campaign_factories import draft
+
+    editor = SyndicatFactory(username="lecteur")
+    editor.user_permissions.set(Permission.objects.filter(content_type__app_label="meetings"))
+    campaign = draft(ReferentFactory(), document=False, subject="Campagne d'origine")
+    campaign.subject = "Campagne corrigée par le référent"
+    campaign.save()
+    first = campaign.history.order_by("history_id").first()
+    client.force_login(editor)
+    url = reverse("admin:meetings_campaign_simple_history", args=[campaign.pk, first.history_id])
+
+    response = client.post(url, {})
+
+    assert response.status_code == 403
+    campaign.refresh_from_db()
+    assert campaign.subject == "Campagne corrigée par le référent"
+    assert campaign.history.count() == 2
