@@ -112,7 +112,13 @@ def test_the_list_filters_by_status_and_searches_recipients_and_message_ids(synd
 
 
 def test_the_detail_shows_body_attachments_and_attempt_log_read_only(syndicat_client):
-    email = message(Status.RETRY, attempts=1, last_error="ConnectionRefusedError: refused")
+    # A campaign: a kind whose content the syndicat mixte may read (STAFF_READABLE_KINDS).
+    email = message(
+        Status.RETRY,
+        kind="campaigns.message",
+        attempts=1,
+        last_error="ConnectionRefusedError: refused",
+    )
     DeliveryAttempt.objects.create(
         email=email,
         number=1,
