@@ -236,3 +236,31 @@ def test_a_user_who_is_not_staff_cannot_reach_the_outbox(client):
 def test_staff_without_the_outbox_permissions_is_refused(client):
     client.force_login(SyndicatFactory())
     assert client.get(CHANGELIST).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "kind", ["accounts.password_reset", "meetings.invitation", "tests.example"]
+)
+def test_staff_read_the_content_only_of_the_kinds_relayed_to_them(syndicat_client, kind):
+    email = message(Status.SENT, kind=kind)
+    attachment = email.attachments.get()
+
+    page = syndicat_client.get(reverse("admin:outbox_outgoingemail_change", args=[email.pk]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Contenu réservé au destinataire." in text
+    assert "Rendez-vous le samedi 28 novembre 2026." not in text
+    assert "reunion.ics" not in text
+    download = syndicat_client.get(
+        reverse("admin:outbox_outgoingemail_attachment", args=[email.pk, attachment.pk])
+    )
+    assert download.status_code == 404
+
+
+def test_a_superuser_reads_the_content_of_every_kind(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    email = message(Status.SENT, kind="meetings.invitation")
+    page = client.get(reverse("admin:outbox_outgoingemail_change", args=[email.pk]))
+    assert "Rendez-vous le samedi 28 novembre 2026." in page.content.decode()
+    assert "Contenu réservé au destinataire." not in page.content.decode()
