@@ -12,6 +12,19 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Réunions et campagnes")
 
     def ready(self):
+        from referent_portal.outbox.secrets import register_link_provider
+
+        from .invitations import services as invitations
+
+        # The e-mails that carry the invitee's answer links (made when each one is sent).
+        register_link_provider(
+            invitations.KIND_INVITATION,
+            invitations.KIND_UPDATE,
+            invitations.KIND_CANCEL,
+            invitations.KIND_REMINDER,
+            invitations.KIND_CHASE,
+            provider=invitations.rsvp_links_for_email,
+        )
         for module in (
             "admin",
             *(f"{feature}.{m}" for feature in FEATURES for m in ("admin", "receivers")),

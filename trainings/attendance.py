@@ -27,12 +27,13 @@ from django.utils.translation import gettext_lazy as _
 from communes.models import Commune
 from communes.timeline.services import timeline_record
 from referent_portal.accounts.models import User
+from referent_portal.outbox.secrets import link_placeholder
 from referent_portal.outbox.services import Attachment, email_queue
 from requests_relay.services import next_reference
 
 from .attestations import attestation_filename, attestation_pdf
 from .models import Attestation, Enrolment, TrainingSession
-from .survey import survey_days, survey_url
+from .survey import survey_days
 
 ATTESTATION_EMAIL = "trainings/followup/email/attestation"
 ATTESTATION_KIND = "trainings.attestation"
@@ -205,7 +206,7 @@ def _send(attestation: Attestation, enrolment: Enrolment, by: User):
             "session": session,
             "module": session.module,
             "attestation": attestation,
-            "survey_url": survey_url(enrolment),
+            "survey_url": link_placeholder("survey"),
             "survey_days": survey_days(),
             "referent": by,
             "epci": session.epci,
@@ -220,6 +221,7 @@ def _send(attestation: Attestation, enrolment: Enrolment, by: User):
                 mimetype="application/pdf",
             )
         ],
+        secret_ref=enrolment.pk,
     )
 
 

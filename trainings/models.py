@@ -261,6 +261,11 @@ class Enrolment(TimeStampedModel):
         blank=True,
     )
     sent_sequence = models.PositiveIntegerField(_("version envoyée"), null=True, blank=True)
+    # What the satisfaction survey link is signed over: random, so a link cannot be made for
+    # another enrolment by counting ids, even by someone who knows the SECRET_KEY.
+    survey_key = models.UUIDField(
+        _("clé du questionnaire"), default=uuid.uuid4, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("inscription")

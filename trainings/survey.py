@@ -1,12 +1,15 @@
 """The satisfaction survey after a session: a signed link per attendee, one answer each, and
 the results per session and per module.
 
-The link is `django.core.signing` over the enrolment's id (salted, timestamped): no login, no
-token table. It opens the form for TRAINING_SURVEY_DAYS days (60 by default). A tampered link
+The link is `django.core.signing` over the enrolment's random survey key (salted, timestamped):
+no login, no token table, and no way to reach another enrolment by counting ids. It is made
+when the e-mail is sent (a link provider of the outbox, which never stores it) and opens the
+form for TRAINING_SURVEY_DAYS days (60 by default). A tampered link
 is refused, an expired one says so; the database keeps one answer per enrolment, so a second
 visit (or a double click) reads « déjà répondu ».
 """
 
+import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from referent_portal.outbox.secrets import LinkUnavailable
 
 from .models import Enrolment, SurveyResponse, TrainingModule, TrainingSession
 
@@ -30,11 +35,19 @@ def survey_days() -> int:
 
 
 def survey_token(enrolment: Enrolment) -> str:
-    return signing.dumps(enrolment.pk, salt=SALT)
+    return signing.dumps(enrolment.survey_key.hex, salt=SALT)
 
 
 def survey_url(enrolment: Enrolment) -> str:
     return settings.SITE_URL + reverse("trainings:survey", args=[survey_token(enrolment)])
+
+
+def survey_links_for_email(ref: str, email) -> dict[str, str]:
+    """Link provider of the outbox: the attendee's survey link, made when the e-mail is sent."""
+    enrolment = Enrolment.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+    if enrolment is None:
+        raise LinkUnavailable("The enrolment no longer exists.")
+    return {"survey": survey_url(enrolment)}
 
 
 class SurveyLinkError(Exception):
@@ -48,17 +61,21 @@ class SurveyLinkError(Exception):
 def survey_enrolment(token: str) -> Enrolment:
     """The enrolment a link is for, if it may still answer (or has answered) the survey."""
     try:
-        pk = signing.loads(token, salt=SALT, max_age=survey_days() * 86400)
+        key = signing.loads(token, salt=SALT, max_age=survey_days() * 86400)
     except signing.SignatureExpired as exc:
         raise SurveyLinkError("expired") from exc
-    except signing.BadSignature as exc:
+    except (signing.BadSignature, ValueError) as exc:
         raise SurveyLinkError("invalid") from exc
+    try:
+        key = uuid.UUID(hex=key)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise SurveyLinkError("invalid") from exc  # an older link, signed over an id
     enrolment = (
         Enrolment.objects.select_related("session__module", "session__epci", "contact")
-        .filter(pk=pk)
+        .filter(survey_key=key)
         .first()
     )
-    if enrolment is None or not isinstance(pk, int):
+    if enrolment is None:
         raise SurveyLinkError("invalid")
     if (
         enrolment.attended is not True

@@ -39,6 +39,7 @@ from referent_portal import ical
 from referent_portal.accounts.models import User
 from referent_portal.accounts.selectors import referents_to_notify
 from referent_portal.outbox.models import OutgoingEmail
+from referent_portal.outbox.secrets import LinkUnavailable, link_placeholders
 from referent_portal.outbox.services import email_queue
 
 from .tokens import invitation_signature
@@ -149,19 +150,32 @@ def _lock_invitation(invitation: Invitation, meeting: Meeting) -> Invitation:
     return locked
 
 
+RSVP_LINKS = (
+    ("page", ""),
+    ("accept", "_accept"),
+    ("decline", "_decline"),
+    ("delegate", "_delegate"),
+    ("ics", "_ics"),
+)
+
+
 def rsvp_links(invitation: Invitation) -> dict[str, str]:
     """The invitee's signed links, absolute (they go out by e-mail)."""
     signed = invitation_signature(invitation)
     return {
         name: settings.SITE_URL + reverse(f"meetings:rsvp{suffix}", args=[signed])
-        for name, suffix in (
-            ("page", ""),
-            ("accept", "_accept"),
-            ("decline", "_decline"),
-            ("delegate", "_delegate"),
-            ("ics", "_ics"),
-        )
+        for name, suffix in RSVP_LINKS
     }
+
+
+def rsvp_links_for_email(ref: str, email) -> dict[str, str]:
+    """Link provider of the outbox: the invitee's links, made when the e-mail is sent, for
+    as long as the invitation exists and goes to this address."""
+    invitation = Invitation.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+    if invitation is None or invitation.email.strip().lower() != email.to.strip().lower():
+        # Deleted, or its address corrected since: the links are not for this recipient.
+        raise LinkUnavailable("The invitation no longer exists for this address.")
+    return rsvp_links(invitation)
 
 
 def meeting_location(meeting: Meeting) -> str:
@@ -181,9 +195,13 @@ def organizer_of(meeting: Meeting) -> ical.Person:
 def invitation_ics(
     invitation: Invitation, *, method: str = ical.REQUEST, links: dict | None = None
 ) -> bytes:
-    """The invitee's own .ics: stable UID, current SEQUENCE, their answer as PARTSTAT."""
+    """The invitee's own .ics: stable UID, current SEQUENCE, their answer as PARTSTAT.
+
+    With `links={}` its description has no answer links: an .ics attached to an e-mail is
+    kept in the outbox, where the invitee's links must never be.
+    """
     meeting = invitation.meeting
-    links = links or rsvp_links(invitation)
+    links = rsvp_links(invitation) if links is None else links
     with translation.override(invitation.language or settings.LANGUAGE_CODE):
         description = render_to_string(
             f"{TEMPLATES}/_ics_description.txt",
@@ -215,12 +233,13 @@ def _write(
 ) -> OutgoingEmail:
     """One e-mail to one invitee, in their language, with their links (and .ics)."""
     meeting = invitation.meeting
-    links = rsvp_links(invitation)
+    # Placeholders: the outbox makes the links when it sends (rsvp_links_for_email).
+    links = link_placeholders(*(name for name, _suffix in RSVP_LINKS))
     attachments = []
     if method:
         attachments.append(
             ical.ics_attachment(
-                invitation_ics(invitation, method=method, links=links),
+                invitation_ics(invitation, method=method, links={}),
                 method=method,
                 filename="annulation.ics" if method == ical.CANCEL else "invitation.ics",
             )
@@ -240,6 +259,7 @@ def _write(
         language=invitation.language,
         reply_to=meeting.created_by.email,
         attachments=attachments,
+        secret_ref=invitation.pk,
     )
 
 
@@ -351,10 +371,12 @@ def invitations_send(
     if meeting.status == Meeting.Status.DRAFT:
         meeting.status = Meeting.Status.SCHEDULED
         meeting.save(update_fields=["status", "updated_at"])
+    # The rows first: each e-mail names its invitation, whose links are made when it is sent.
+    new = Invitation.objects.bulk_create(new)
     for invitation in new:
-        # The token exists before the row: the e-mail is written first, then the invitations.
         _send_invitation(invitation)
-    return Invitation.objects.bulk_create(new)
+    Invitation.objects.bulk_update(new, ["email_message", "sent_sequence"])
+    return new
 
 
 @transaction.atomic
@@ -564,8 +586,9 @@ def invitation_delegate(
         delegated_from=invitation,
     )
     colleague.full_clean(exclude=["email_message"])
-    _send_invitation(colleague)
     colleague.save()
+    _send_invitation(colleague)
+    colleague.save(update_fields=["email_message", "sent_sequence", "updated_at"])
     now = timezone.now()
     invitation.response = Response.DELEGATED
     invitation.responded_at = now

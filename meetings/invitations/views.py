@@ -157,6 +157,8 @@ def rsvp_view(view=None, *, after_meeting: bool = False):
     def wrapper(request, signed, *args, **kwargs):
         try:
             invitation = invitation_from_signature(signed)
+        except signing.SignatureExpired:
+            return render(request, f"{T}/rsvp_invalid.html", {"reason": "expired"}, status=410)
         except signing.BadSignature:
             return render(request, f"{T}/rsvp_invalid.html", {"reason": "tampered"}, status=400)
         except UnknownInvitation:

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from communes.admin import EpciSearchFilter
@@ -11,6 +12,9 @@ from .models import User
 # Only a superuser may grant these: a staff member who could would make themselves superuser,
 # or open the admin site (is_staff) and the syndicat mixte's rights (groups) to anyone.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+# Nor these of an existing account: whoever sets an account's address or password owns it
+# (a reset link goes to the address). The owner changes them from « mot de passe oublié ».
+TAKEOVER_FIELDS = ("email",)
 
 
 @admin.register(User)
@@ -58,7 +62,15 @@ class UserAdmin(DjangoUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields += PRIVILEGE_FIELDS
+            if obj is not None:
+                fields += TAKEOVER_FIELDS
         return fields
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting someone else's password is taking their account: superusers only.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def has_change_permission(self, request, obj=None):
         # A superuser's account (and password) is only a superuser's to change.

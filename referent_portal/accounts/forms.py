@@ -80,9 +80,8 @@ class OutboxPasswordResetForm(CrispyFormMixin, PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        services.password_reset_email_queue(
-            user=context["user"], uidb64=context["uid"], token=context["token"]
-        )
+        # Django made a token for `context`; the outbox makes its own when it sends.
+        services.password_reset_email_queue(user=context["user"])
 
 
 class PortalSetPasswordForm(CrispyFormMixin, SetPasswordForm):

@@ -2,6 +2,10 @@
 
 Messages are written by the portal only (no add, no change); a superuser may delete.
 Resending needs the permission outbox.resend_outgoingemail.
+
+Nobody reads a personal link here: the rows hold placeholders (secrets.py). Staff other than
+superusers read the content (bodies, attachments) only of the kinds in STAFF_READABLE_KINDS:
+what was relayed to the syndicat mixte and what it writes; the rest is the recipient's.
 """
 
 import re
@@ -26,6 +30,7 @@ from django.utils.translation import ngettext
 from referent_portal.uploads.responses import bytes_response
 
 from .models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
+from .secrets import redact
 from .services import attachment_bytes, email_requeue, email_resend, message_id_header
 
 Status = OutgoingEmail.Status
@@ -77,6 +82,37 @@ KIND_LABELS = {
     "trainings.reminder": _("Formation : rappel"),
     "trainings.attestation": _("Formation : attestation et questionnaire de satisfaction"),
 }
+
+
+# The messages whose content the syndicat mixte's staff may read: about the dossiers and drives
+# relayed to it, its own answers, the campaigns it writes. Everything else (sign-in, requests
+# not relayed, invitations, trainings, suggestions) is between the portal and its recipient.
+STAFF_READABLE_KINDS = frozenset(
+    {
+        "requests.relayed",
+        "requests.dossier_relayed",
+        "requests.syndicat_acknowledge",
+        "requests.syndicat_answer",
+        "requests.syndicat_resolve",
+        "requests.syndicat_refuse",
+        "requests.dossier_acknowledge",
+        "requests.dossier_answer",
+        "requests.dossier_resolve",
+        "requests.dossier_refuse",
+        "drives.outcome_acknowledge",
+        "drives.outcome_answer",
+        "drives.outcome_resolve",
+        "drives.outcome_refuse",
+        "campaigns.message",
+    }
+)
+RESERVED = _("Contenu réservé au destinataire.")
+CONTENT_FIELDS = ["body_text_display", "body_html_display"]
+
+
+def content_readable_by(user, email) -> bool:
+    """Whether `user` may read the content (bodies, attachments) of `email`."""
+    return user.is_superuser or email.kind in STAFF_READABLE_KINDS
 
 
 def kind_label(kind):
@@ -136,7 +172,15 @@ class _ReadOnlyInline(admin.TabularInline):
         return request.user.has_perm("outbox.view_outgoingemail")
 
 
-class OutgoingAttachmentInline(_ReadOnlyInline):
+class _ContentInline(_ReadOnlyInline):
+    def has_view_permission(self, request, obj=None):
+        # The attachments are content: the recipient's, unless the kind may be read.
+        if obj is not None and not content_readable_by(request.user, obj):
+            return False
+        return super().has_view_permission(request, obj)
+
+
+class OutgoingAttachmentInline(_ContentInline):
     model = OutgoingAttachment
     fields = readonly_fields = ["download", "mimetype", "size"]
     verbose_name_plural = _("pièces jointes")
@@ -227,9 +271,12 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Contenu"), {"fields": ["body_text", "body_html"]}),
+        (_("Contenu"), {"fields": CONTENT_FIELDS}),
     ]
-    readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
+    readonly_fields = [
+        *(field for _title, options in fieldsets for field in options["fields"]),
+        "content_reserved",
+    ]
 
     # Permissions: the portal writes messages, people only read and resend them.
 
@@ -291,6 +338,31 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     @admin.display(description=_("créé le"), ordering="created_at")
     def created_display(self, email):
         return date_format(localtime(email.created_at), "SHORT_DATETIME_FORMAT")
+
+    # The content: placeholders spelt out, and nothing at all of a kind that is not staff's.
+
+    @admin.display(description=_("texte"))
+    def body_text_display(self, email):
+        return redact(email.body_text)
+
+    @admin.display(description=_("HTML"))
+    def body_html_display(self, email):
+        return redact(email.body_html)
+
+    @admin.display(description=_("contenu"))
+    def content_reserved(self, email):
+        return RESERVED
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or content_readable_by(request.user, obj):
+            return fieldsets
+        return [
+            (title, {**options, "fields": ["content_reserved"]})
+            if options["fields"] == CONTENT_FIELDS
+            else (title, options)
+            for title, options in fieldsets
+        ]
 
     @admin.display(description=_("Message-ID"))
     def message_id_display(self, email):
@@ -389,7 +461,11 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     def attachment_view(self, request, email_id, attachment_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        attachment = get_object_or_404(OutgoingAttachment, pk=attachment_id, email_id=email_id)
+        attachment = get_object_or_404(
+            OutgoingAttachment.objects.select_related("email"), pk=attachment_id, email_id=email_id
+        )
+        if not content_readable_by(request.user, attachment.email):
+            raise Http404
         try:
             content = attachment_bytes(attachment)
         except OSError:

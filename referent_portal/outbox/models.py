@@ -38,6 +38,9 @@ class OutgoingEmail(TimeStampedModel):
     subject = models.CharField(_("objet"), max_length=255)
     body_text = models.TextField(_("texte"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # What the personal links of the message are made from when it is sent (an account, an
+    # invitation, an enrolment: its id, not a secret). The bodies hold placeholders only.
+    secret_ref = models.CharField(_("liens personnels faits d'après"), max_length=64, blank=True)
     language = models.CharField(
         _("langue"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )

@@ -29,6 +29,7 @@ from referent_portal.accounts.preferences import opted_out
 from referent_portal.delivery import backoff, is_due, needs_a_task, rides_on_countdown
 
 from .models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
+from .secrets import has_placeholders, reveal
 
 logger = logging.getLogger(__name__)
 
@@ -170,15 +171,22 @@ def email_queue(
     language: str | None = None,
     reply_to: str = "",
     attachments: Iterable[Attachment] = (),
+    secret_ref: str | int = "",
 ) -> OutgoingEmail:
     """Write one message to the outbox, in the caller's transaction; send it after commit.
 
     `template` names `<template>_subject.txt`, `<template>.txt` and optionally
     `<template>.html`, rendered in the recipient's `language` (the portal's default when
     empty or not offered). Raises ValidationError for an invalid address.
+
+    Personal links (login, reset, RSVP, survey) are never in `context`: the template gets
+    placeholders (`secrets.link_placeholder`) and the kind's link provider makes the links
+    from `secret_ref` when the message is sent (see secrets.py).
     """
     language = _supported_language(language)
     subject, text, html = _render(template, {**context, "site_url": settings.SITE_URL}, language)
+    if has_placeholders(subject):
+        raise ValueError("A personal link cannot go in a subject.")
     email = OutgoingEmail(
         kind=kind,
         to=to,
@@ -188,6 +196,7 @@ def email_queue(
         body_text=text,
         body_html=html,
         language=language,
+        secret_ref=str(secret_ref),
     )
     if opted_out(kind, to):
         # Kept as a row: the sender's page shows why this person was not written to.
@@ -229,9 +238,11 @@ def message_id_header(email: OutgoingEmail) -> str:
 
 
 def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    """The message as the recipient gets it: its personal links made now (secrets.py)."""
+    text, html = reveal(email)
     message = EmailMultiAlternatives(
         subject=email.subject,
-        body=email.body_text,
+        body=text,
         from_email=email.from_email,
         to=[email.to],
         reply_to=[email.reply_to] if email.reply_to else None,
@@ -242,8 +253,8 @@ def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
             "Auto-Submitted": "auto-generated",
         },
     )
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
     for attachment in email.attachments.all():
         message.attach(attachment.filename, attachment_bytes(attachment), attachment.mimetype)
     return message
@@ -459,6 +470,7 @@ def email_resend(*, email_id: int) -> OutgoingEmail:
         body_text=email.body_text,
         body_html=email.body_html,
         language=email.language,
+        secret_ref=email.secret_ref,
         resent_from=email,
     )
     OutgoingAttachment.objects.bulk_create(

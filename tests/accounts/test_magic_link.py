@@ -6,6 +6,7 @@ from referent_portal.accounts import services
 from referent_portal.outbox.models import OutgoingEmail
 from tests.accounts.conftest import link_in, without_tokens
 from tests.factories import CommuneFactory, ReferentFactory, SyndicatFactory, UserFactory
+from tests.outbox.utils import sent_text
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +160,7 @@ def test_the_link_is_absolute_and_made_from_site_url(agent, settings):
     settings.SITE_URL = "https://portail.lamballe-terre-mer.example"
     services.magic_link_request(email=agent.email)
     assert "https://portail.lamballe-terre-mer.example/accounts/lien/connexion/?jeton=" in (
-        magic_links().get().body_text
+        sent_text(magic_links().get())
     )
 
 

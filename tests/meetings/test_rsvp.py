@@ -19,6 +19,7 @@ from referent_portal.outbox.models import OutgoingEmail
 from tests.meetings.factories import MeetingFactory
 from tests.meetings.invitations_territory import *  # noqa: F403
 from tests.meetings.invitations_territory import F, ics_of, invite, link_in
+from tests.outbox.utils import sent_text
 
 pytestmark = pytest.mark.django_db
 Response = Invitation.Response
@@ -33,7 +34,7 @@ def invitation(meeting, people):
 @pytest.fixture
 def links(invitation):
     return {
-        name: link_in(invitation.email_message.body_text, name)
+        name: link_in(sent_text(invitation.email_message), name)
         for name in ("page", "accept", "decline", "delegate")
     }
 
@@ -155,7 +156,7 @@ def test_a_full_meeting_refuses_one_more_acceptance(client, meeting, people, inv
     meeting.capacity = 1
     meeting.save()
     (other,) = invite(meeting, people["maire_brehand"])
-    client.post(link_in(other.email_message.body_text, "accept"))
+    client.post(link_in(sent_text(other.email_message), "accept"))
 
     response = client.post(links["accept"])
 
@@ -194,7 +195,7 @@ def test_sending_a_colleague_invites_them_and_tells_the_referent(
     assert told.to == referent.email
     assert "Yves Morin (Hénon) ne viendra pas" in told.body_text
     # The colleague's own link works and is theirs.
-    client.post(link_in(email.body_text, "accept"))
+    client.post(link_in(sent_text(email), "accept"))
     colleague.refresh_from_db()
     assert colleague.response == Response.ACCEPTED
 
@@ -274,7 +275,7 @@ def test_documents_and_the_ics_come_through_the_same_link(client, meeting, invit
 def test_the_page_speaks_the_invitees_language(client, meeting, people):
     (invitation,) = invite(meeting, people["maire_andel"])
 
-    page = client.get(link_in(invitation.email_message.body_text, "page"))
+    page = client.get(link_in(sent_text(invitation.email_message), "page"))
 
     assert '<html lang="en">' in page.content.decode()
 

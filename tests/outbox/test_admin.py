@@ -112,7 +112,13 @@ def test_the_list_filters_by_status_and_searches_recipients_and_message_ids(synd
 
 
 def test_the_detail_shows_body_attachments_and_attempt_log_read_only(syndicat_client):
-    email = message(Status.RETRY, attempts=1, last_error="ConnectionRefusedError: refused")
+    # A campaign: a kind whose content the syndicat mixte may read (STAFF_READABLE_KINDS).
+    email = message(
+        Status.RETRY,
+        kind="campaigns.message",
+        attempts=1,
+        last_error="ConnectionRefusedError: refused",
+    )
     DeliveryAttempt.objects.create(
         email=email,
         number=1,
@@ -230,3 +236,31 @@ def test_a_user_who_is_not_staff_cannot_reach_the_outbox(client):
 def test_staff_without_the_outbox_permissions_is_refused(client):
     client.force_login(SyndicatFactory())
     assert client.get(CHANGELIST).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "kind", ["accounts.password_reset", "meetings.invitation", "tests.example"]
+)
+def test_staff_read_the_content_only_of_the_kinds_relayed_to_them(syndicat_client, kind):
+    email = message(Status.SENT, kind=kind)
+    attachment = email.attachments.get()
+
+    page = syndicat_client.get(reverse("admin:outbox_outgoingemail_change", args=[email.pk]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Contenu réservé au destinataire." in text
+    assert "Rendez-vous le samedi 28 novembre 2026." not in text
+    assert "reunion.ics" not in text
+    download = syndicat_client.get(
+        reverse("admin:outbox_outgoingemail_attachment", args=[email.pk, attachment.pk])
+    )
+    assert download.status_code == 404
+
+
+def test_a_superuser_reads_the_content_of_every_kind(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    email = message(Status.SENT, kind="meetings.invitation")
+    page = client.get(reverse("admin:outbox_outgoingemail_change", args=[email.pk]))
+    assert "Rendez-vous le samedi 28 novembre 2026." in page.content.decode()
+    assert "Contenu réservé au destinataire." not in page.content.decode()

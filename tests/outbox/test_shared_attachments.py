@@ -117,7 +117,7 @@ def test_the_officer_downloads_a_shared_file_from_the_message_and_sees_its_size(
         Permission.objects.filter(content_type__app_label="outbox", codename="view_outgoingemail")
     )
     client.force_login(officer)
-    email = queue_example(attachments=shared(stored_pdf))
+    email = queue_example(kind="campaigns.message", attachments=shared(stored_pdf))
     attachment = email.attachments.get()
 
     page = client.get(reverse("admin:outbox_outgoingemail_change", args=[email.pk]))

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from referent_portal.outbox.secrets import reveal
 from referent_portal.outbox.services import Attachment, email_queue
 
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//outbox//FR\r\nEND:VCALENDAR\r\n"
@@ -18,3 +19,12 @@ def queue_example(**overrides):
         "attachments": [Attachment("reunion.ics", ICS, "text/calendar")],
     }
     return email_queue(**(arguments | overrides))
+
+
+def sent_text(email) -> str:
+    """The text body as the recipient gets it: personal links made now (the row has none)."""
+    return reveal(email)[0]
+
+
+def sent_html(email) -> str:
+    return reveal(email)[1]

@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from communes.models import TimelineEntry
 from referent_portal.outbox.models import OutgoingEmail
 from tests.factories import ReferentFactory
+from tests.outbox.utils import sent_text
 from tests.trainings.followup_helpers import page_text, seat, session_on
 from trainings.attendance import attendance_confirm, attendance_mark
 from trainings.models import Attestation, TrainingSession
@@ -107,7 +108,8 @@ def test_confirming_holds_the_session_and_sends_each_person_present_an_attestati
         assert mail.subject == (
             "Votre attestation de formation : Télétransmettre les actes à la préfecture"
         )
-        assert "/formations/questionnaire/" in mail.body_text
+        assert "/formations/questionnaire/" not in mail.body_text  # made when sent
+        assert "/formations/questionnaire/" in sent_text(mail)
         (attachment,) = mail.attachments.all()
         assert attachment.mimetype == "application/pdf"
         assert bytes(attachment.content).startswith(b"%PDF")

@@ -8,9 +8,11 @@ nothing. Every demo account has the password DEMO_PASSWORD.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from importlib import import_module
 
+from django.apps import apps as django_apps
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -42,25 +44,10 @@ from trainings.services import enrolment_create, session_create
 DEFAULT_EPCI = "200069391"  # CA Lamballe Terre et Mer, 38 communes
 DEMO_PASSWORD = "demo-portail-2026"
 DEMO_DOMAIN = "demo.invalid"  # RFC 2606: never delivered anywhere
+# Made, with its permissions, by the migration accounts 0004: seed_demo only puts the demo
+# officer in it.
 SYNDICAT_GROUP = "Syndicat mixte"
-# The syndicat mixte's staff manage everything of the portal's own apps in the admin site,
-# and may lift a password lockout (axes).
-SYNDICAT_APPS = [
-    "accounts",
-    "communes",
-    "outbox",
-    "meetings",
-    "trainings",
-    "requests_relay",
-    "axes",
-]
-# ... except deleting the territory and the people: only a superuser does (a delete cascades).
-SYNDICAT_NO_DELETE = [
-    ("communes", "epci"),
-    ("communes", "commune"),
-    ("communes", "contact"),
-    ("accounts", "user"),
-]
+GROUP_MIGRATION = "referent_portal.accounts.migrations.0004_syndicat_mixte_group"
 
 F = Contact.Function
 
@@ -201,15 +188,11 @@ class Command(BaseCommand):
         seat, small, largest = picks["seat"][0], picks["small"], picks["largest"]
         changed = 0
 
-        group, created = Group.objects.get_or_create(name=SYNDICAT_GROUP)
-        changed += created
-        permissions = Permission.objects.filter(content_type__app_label__in=SYNDICAT_APPS)
-        for app_label, model in SYNDICAT_NO_DELETE:
-            permissions = permissions.exclude(
-                content_type__app_label=app_label, codename=f"delete_{model}"
-            )
-        if set(group.permissions.all()) != set(permissions):
-            group.permissions.set(permissions)
+        group = Group.objects.filter(name=SYNDICAT_GROUP).first()
+        if group is None:
+            # A database emptied since `migrate` (flush): make the group as the migration does.
+            import_module(GROUP_MIGRATION).syndicat_group(django_apps, None)
+            group = Group.objects.get(name=SYNDICAT_GROUP)
             changed += 1
 
         small_names = " et ".join(c.name for c in small)
