@@ -16,9 +16,10 @@ from .world import Obj, Role
 # model: (officer's rights, superuser's rights)
 RIGHTS = {
     "auth.group": ("", "vacd"),
-    "axes.accessattempt": ("vcd", "vcd"),
-    "axes.accesslog": ("vcd", "vcd"),
-    "axes.accessfailurelog": ("vcd", "vcd"),
+    # The officer lifts a lockout (deletes the attempt); the journals are read-only to it.
+    "axes.accessattempt": ("vd", "vcd"),
+    "axes.accesslog": ("v", "vcd"),
+    "axes.accessfailurelog": ("v", "vcd"),
     "authtoken.tokenproxy": ("", "vacd"),
     # The territory and the people: only the operator deletes (a delete cascades).
     "communes.epci": ("vac", "vacd"),
@@ -195,7 +196,7 @@ def custom_admin_rows() -> list[Row]:
         ),
         Row(
             "admin:auth_user_password_change",
-            _view_and_form("accounts.user", "c", "c"),
+            _superuser_only(_view_and_form("accounts.user", "c", "c")),
             "admin:accounts.user",
             lambda obj: {"id": obj.value.pk},
         ),
@@ -213,7 +214,7 @@ def custom_admin_rows() -> list[Row]:
         ),
         Row(
             "admin:outbox_outgoingemail_attachment",
-            _view_and_form("outbox.outgoingemail", "v", "v"),
+            _readable_by_officer(_view_and_form("outbox.outgoingemail", "v", "v")),
             "outbox_attachment",
             lambda obj: {"email_id": obj.value.email_id, "attachment_id": obj.value.pk},
         ),
@@ -246,6 +247,29 @@ def _view_on_site(obj):
 
 def _view_and_form(label, view, change):
     return {"GET": admin_rule(label, view), "POST": admin_rule(label, change, form=True)}
+
+
+def _superuser_only(methods):
+    """Setting someone else's password is taking their account: 403 to the officer."""
+
+    def wrap(policy):
+        return lambda role, obj: 403 if role.name == "officer" else policy(role, obj)
+
+    return {method: wrap(policy) for method, policy in methods.items()}
+
+
+def _readable_by_officer(methods):
+    """An e-mail's attachment is the recipient's unless its kind is relayed to the officer."""
+
+    def wrap(policy):
+        def outcome(role, obj):
+            if role.name == "officer" and not obj.extra["readable"]:
+                return 404
+            return policy(role, obj)
+
+        return outcome
+
+    return {method: wrap(policy) for method, policy in methods.items()}
 
 
 def _redirect(role: Role, obj):

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -40,12 +39,9 @@ from meetings.models import (
     Meeting,
     MeetingDocument,
 )
-from referent_portal.accounts.management.commands.seed_demo import (
-    SYNDICAT_APPS,
-    SYNDICAT_GROUP,
-    SYNDICAT_NO_DELETE,
-)
+from referent_portal.accounts.management.commands.seed_demo import syndicat_mixte_group
 from referent_portal.accounts.models import User
+from referent_portal.outbox.admin import STAFF_READABLE_KINDS
 from referent_portal.outbox.models import OutgoingAttachment, OutgoingEmail
 from requests_relay.models import Relay
 from tests.factories import UserFactory, agent_of, request_of
@@ -88,14 +84,8 @@ def epci_obj(label, value, epci, **extra):
 
 
 def syndicat_staff() -> User:
-    """An officer of the syndicat mixte in the staff group, with the group's rights."""
-    group, _ = Group.objects.get_or_create(name=SYNDICAT_GROUP)
-    permissions = Permission.objects.filter(content_type__app_label__in=SYNDICAT_APPS)
-    for app_label, model in SYNDICAT_NO_DELETE:
-        permissions = permissions.exclude(
-            content_type__app_label=app_label, codename=f"delete_{model}"
-        )
-    group.permissions.set(permissions)
+    """An officer of the syndicat mixte in the staff group the migration makes."""
+    group, _ = syndicat_mixte_group()
     user = UserFactory(username="officier", role=User.Role.SYNDICAT, is_staff=True)
     user.groups.add(group)
     return User.objects.get(pk=user.pk)
@@ -141,11 +131,16 @@ class World:
         self._meetings()
         self._campaigns()
         self._trainings()
-        email = OutgoingEmail.objects.order_by("pk").first()
-        attachment = OutgoingAttachment.objects.create(
-            email=email, filename="odj.pdf", mimetype="application/pdf", content=PDF
-        )
-        self.add("outbox_attachment", Obj("first", attachment))
+        # One e-mail whose content is the recipient's alone, one the syndicat mixte may read.
+        for email, readable in (
+            (OutgoingEmail.objects.exclude(kind__in=STAFF_READABLE_KINDS).first(), False),
+            (OutgoingEmail.objects.filter(kind__in=STAFF_READABLE_KINDS).first(), True),
+        ):
+            attachment = OutgoingAttachment.objects.create(
+                email=email, filename="odj.pdf", mimetype="application/pdf", content=PDF
+            )
+            label = "readable" if readable else "private"
+            self.add("outbox_attachment", Obj(label, attachment, extra={"readable": readable}))
         self._admin_only()
 
     def _admin_only(self):

@@ -52,6 +52,19 @@ GROUP_MIGRATION = "referent_portal.accounts.migrations.0004_syndicat_mixte_group
 F = Contact.Function
 
 
+def syndicat_mixte_group() -> tuple[Group, bool]:
+    """The staff group of the syndicat mixte, and whether it had to be made again.
+
+    `migrate` makes it; a database emptied since (a test's flush) gets it back as the
+    migration makes it, with the same permissions.
+    """
+    group = Group.objects.filter(name=SYNDICAT_GROUP).first()
+    if group is not None:
+        return group, False
+    import_module(GROUP_MIGRATION).syndicat_group(django_apps, None)
+    return Group.objects.get(name=SYNDICAT_GROUP), True
+
+
 @dataclass(frozen=True)
 class Person:
     first_name: str
@@ -188,12 +201,8 @@ class Command(BaseCommand):
         seat, small, largest = picks["seat"][0], picks["small"], picks["largest"]
         changed = 0
 
-        group = Group.objects.filter(name=SYNDICAT_GROUP).first()
-        if group is None:
-            # A database emptied since `migrate` (flush): make the group as the migration does.
-            import_module(GROUP_MIGRATION).syndicat_group(django_apps, None)
-            group = Group.objects.get(name=SYNDICAT_GROUP)
-            changed += 1
+        group, created = syndicat_mixte_group()
+        changed += created
 
         small_names = " et ".join(c.name for c in small)
         accounts = [
