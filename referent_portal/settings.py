@@ -191,6 +191,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# The login journal (django-axes: successful logins and lockouts, with address and browser)
+# and the expired sessions are deleted daily past this age (RGPD: security logs, 6–12 months).
+LOGIN_LOG_RETENTION_DAYS = env.int("LOGIN_LOG_RETENTION_DAYS", default=180)
 
 # Magic links for commune agents (django-sesame): short-lived and one-time.
 SESAME_MAX_AGE = timedelta(minutes=env.int("MAGIC_LINK_MINUTES", default=15))
@@ -302,6 +305,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "contacts-retention": {
         "task": "communes.contacts.tasks.purge_contacts",
+        "schedule": timedelta(hours=24),
+    },
+    "login-logs-retention": {
+        "task": "referent_portal.accounts.tasks.purge_login_logs",
         "schedule": timedelta(hours=24),
     },
     "orphan-uploads": {
@@ -436,3 +443,21 @@ SPECTACULAR_SETTINGS = {
 PORTAL_NAME = _("Portail du référent e-administration")
 SYNDICAT_NAME = env.str("SYNDICAT_NAME", default="Mégalis Bretagne")
 SYNDICAT_EMAIL = env.str("SYNDICAT_EMAIL", default="accompagnement@syndicat.invalid")
+
+# Who operates the portal, for the legal notice, the privacy page and the accessibility
+# statement (referent_portal/legal). By default the syndicat mixte hosting it for its EPCIs.
+PORTAL_OPERATOR_NAME = env.str("PORTAL_OPERATOR_NAME", default=SYNDICAT_NAME)
+PORTAL_OPERATOR_ADDRESS = env.str(
+    "PORTAL_OPERATOR_ADDRESS",
+    default="ZAC des Champs Blancs, 15 rue Claude Chappe, bâtiment B, 35510 Cesson-Sévigné",
+)
+PORTAL_OPERATOR_EMAIL = env.str("PORTAL_OPERATOR_EMAIL", default=SYNDICAT_EMAIL)
+PORTAL_OPERATOR_PHONE = env.str("PORTAL_OPERATOR_PHONE", default="")
+# Empty: « la présidente ou le président de <operator> », who is by law for a public body.
+PORTAL_PUBLICATION_DIRECTOR = env.str("PORTAL_PUBLICATION_DIRECTOR", default="")
+# Empty: the operator hosts the portal itself (its name and address are shown).
+PORTAL_HOST = env.str("PORTAL_HOST", default="")
+# The data protection officer (RGPD art. 37); the operator's address when empty.
+PORTAL_DPO_EMAIL = env.str("PORTAL_DPO_EMAIL", default="")
+# Where to report an accessibility problem; the operator's address when empty.
+PORTAL_ACCESSIBILITY_EMAIL = env.str("PORTAL_ACCESSIBILITY_EMAIL", default="")
