@@ -1,5 +1,5 @@
 """The legal pages in a real browser: reached from the footer, accessible (axe), in both
-languages; and the footer of the admin site's login page leads there too."""
+languages; the admin site's login page leads there too."""
 
 import pytest
 from playwright.sync_api import expect
