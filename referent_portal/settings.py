@@ -197,6 +197,10 @@ AXES_VERBOSE = False
 LOGIN_LOG_RETENTION_DAYS = env.int("LOGIN_LOG_RETENTION_DAYS", default=180)
 
 # Magic links for commune agents (django-sesame): short-lived and one-time.
+# Asking for links is limited per address (accounts/services.py, EMAILS_PER_WINDOW); opening
+# them has no lockout on purpose: a token is an HMAC nobody can guess, and a lockout by IP
+# address would let one person lock out every agent behind a mairie's NAT or the reverse proxy.
+# A password lockout does not stop a valid link either: the link proves the mailbox.
 SESAME_MAX_AGE = timedelta(minutes=env.int("MAGIC_LINK_MINUTES", default=15))
 SESAME_ONE_TIME = True
 SESAME_TOKEN_NAME = "jeton"
