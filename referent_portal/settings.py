@@ -458,7 +458,7 @@ PORTAL_OPERATOR_ADDRESS = env.str(
 )
 PORTAL_OPERATOR_EMAIL = env.str("PORTAL_OPERATOR_EMAIL", default=SYNDICAT_EMAIL)
 PORTAL_OPERATOR_PHONE = env.str("PORTAL_OPERATOR_PHONE", default="")
-# Empty: « la présidente ou le président de <operator> », who is by law for a public body.
+# Empty: « la présidente ou le président de <operator> » (by law, a public body's executive).
 PORTAL_PUBLICATION_DIRECTOR = env.str("PORTAL_PUBLICATION_DIRECTOR", default="")
 # Empty: the operator hosts the portal itself (its name and address are shown).
 PORTAL_HOST = env.str("PORTAL_HOST", default="")
