@@ -11,7 +11,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install .
 COPY . .
-RUN DEBUG=true python manage.py collectstatic --noinput \
+# collectstatic needs settings, not a secret: a throw-away key and var folder, not kept in the image.
+RUN DEBUG=true PORTAL_VAR_DIR=/tmp/build-var \
+    SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    python manage.py collectstatic --noinput && rm -rf /tmp/build-var \
  && useradd --system --home /app portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal
 EXPOSE 8000

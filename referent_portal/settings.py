@@ -5,8 +5,11 @@ eagerly in-process, e-mails written to `var/mail/`. Production (`DEBUG=false`) r
 to start without a secret key, a database, a broker and an SMTP server.
 """
 
+import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -19,20 +22,66 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Where the embedded default keeps its SQLite file, uploads and e-mails.
 VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default="") or BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=True)
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def embedded_secret_key(var_dir: Path) -> str:
+    """The embedded default's own secret key: drawn at random once, kept in `var_dir`.
+
+    Never a key published with the code: with one, anyone could sign a survey, RSVP or login
+    link. The file is readable by its owner only (0600) and reused on restart, so the links
+    already sent keep working. Two processes starting together (runserver and its reloader)
+    agree on one key: the file appears complete, by a hard link, or not at all.
+    """
+    path = var_dir / "secret_key"
+    if not path.exists():
+        draft = var_dir / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(64) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    if path.stat().st_mode & 0o077:
+        raise ImproperlyConfigured(
+            f"{path} may be read by other users: chmod 600 {path} (or delete it to draw a new "
+            "key, which invalidates the links already sent)."
+        )
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable key: delete it to draw a new one.")
+    return key
+
+
 if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="django-insecure-embedded-default-only-for-make-run")
+    SECRET_KEY = env.str("SECRET_KEY", default="") or embedded_secret_key(VAR_DIR)
+    SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 else:
-    for required in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST"):
+    for required in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST", "SITE_URL"):
         if not env.str(required, default=""):
             raise ImproperlyConfigured(f"{required} must be set when DEBUG is false.")
     SECRET_KEY = env("SECRET_KEY")
+    SITE_URL = env.str("SITE_URL").rstrip("/")
+    # The links of every e-mail start with it: a login or reset link must not travel in clear.
+    # Only a loopback address (the local docker-compose stack) may do without TLS.
+    _site = urlsplit(SITE_URL)
+    if not (
+        _site.scheme == "https"
+        or (_site.scheme == "http" and _site.hostname in {"127.0.0.1", "localhost", "::1"})
+    ):
+        raise ImproperlyConfigured(
+            f"SITE_URL must be an https:// address when DEBUG is false (got {SITE_URL!r})."
+        )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=list(LOOPBACK_HOSTS))
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -71,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "referent_portal.accounts.middleware.private_pages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -102,7 +152,6 @@ TEMPLATES = [
 ]
 
 # Database: SQLite file by default, PostgreSQL in production and tests.
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
@@ -143,8 +192,15 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# The login journal (django-axes: successful logins and lockouts, with address and browser)
+# and the expired sessions are deleted daily past this age (RGPD: security logs, 6–12 months).
+LOGIN_LOG_RETENTION_DAYS = env.int("LOGIN_LOG_RETENTION_DAYS", default=180)
 
 # Magic links for commune agents (django-sesame): short-lived and one-time.
+# Asking for links is limited per address (accounts/services.py, EMAILS_PER_WINDOW); opening
+# them has no lockout on purpose: a token is an HMAC nobody can guess, and a lockout by IP
+# address would let one person lock out every agent behind a mairie's NAT or the reverse proxy.
+# A password lockout does not stop a valid link either: the link proves the mailbox.
 SESAME_MAX_AGE = timedelta(minutes=env.int("MAGIC_LINK_MINUTES", default=15))
 SESAME_ONE_TIME = True
 SESAME_TOKEN_NAME = "jeton"
@@ -256,6 +312,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communes.contacts.tasks.purge_contacts",
         "schedule": timedelta(hours=24),
     },
+    "login-logs-retention": {
+        "task": "referent_portal.accounts.tasks.purge_login_logs",
+        "schedule": timedelta(hours=24),
+    },
     "orphan-uploads": {
         "task": "referent_portal.uploads.tasks.purge_orphan_uploads",
         "schedule": timedelta(hours=24),
@@ -281,6 +341,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Only what needs TLS differs in production; every other protection is the same on the
+# embedded default (tests/test_secret_key.py compares the headers of both).
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -289,9 +351,12 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
@@ -383,3 +448,21 @@ SPECTACULAR_SETTINGS = {
 PORTAL_NAME = _("Portail du référent e-administration")
 SYNDICAT_NAME = env.str("SYNDICAT_NAME", default="Mégalis Bretagne")
 SYNDICAT_EMAIL = env.str("SYNDICAT_EMAIL", default="accompagnement@syndicat.invalid")
+
+# Who operates the portal, for the legal notice, the privacy page and the accessibility
+# statement (referent_portal/legal). By default the syndicat mixte hosting it for its EPCIs.
+PORTAL_OPERATOR_NAME = env.str("PORTAL_OPERATOR_NAME", default=SYNDICAT_NAME)
+PORTAL_OPERATOR_ADDRESS = env.str(
+    "PORTAL_OPERATOR_ADDRESS",
+    default="ZAC des Champs Blancs, 15 rue Claude Chappe, bâtiment B, 35510 Cesson-Sévigné",
+)
+PORTAL_OPERATOR_EMAIL = env.str("PORTAL_OPERATOR_EMAIL", default=SYNDICAT_EMAIL)
+PORTAL_OPERATOR_PHONE = env.str("PORTAL_OPERATOR_PHONE", default="")
+# Empty: « la présidente ou le président de <operator> » (by law, a public body's executive).
+PORTAL_PUBLICATION_DIRECTOR = env.str("PORTAL_PUBLICATION_DIRECTOR", default="")
+# Empty: the operator hosts the portal itself (its name and address are shown).
+PORTAL_HOST = env.str("PORTAL_HOST", default="")
+# The data protection officer (RGPD art. 37); the operator's address when empty.
+PORTAL_DPO_EMAIL = env.str("PORTAL_DPO_EMAIL", default="")
+# Where to report an accessibility problem; the operator's address when empty.
+PORTAL_ACCESSIBILITY_EMAIL = env.str("PORTAL_ACCESSIBILITY_EMAIL", default="")

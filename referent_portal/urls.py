@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("referent_portal.accounts.urls")),
+    path("", include("referent_portal.legal.urls")),
     path("communes/", include("communes.urls")),
     path("demandes/", include("requests_relay.urls")),
     path("reunions/", include("meetings.urls")),

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "EMAIL_HOST": "smtp.example.org",
     "ALLOWED_HOSTS": "portail.example.org",
+    "SITE_URL": "https://portail.example.org",
 }
 
 
@@ -40,7 +41,9 @@ def test_check_deploy_reports_nothing_in_production_mode():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST", "SITE_URL"]
+)
 def test_production_mode_refuses_to_start_without(missing):
     env = {**PRODUCTION_ENV, missing: ""}
     result = manage("check", env=env)
@@ -57,8 +60,20 @@ def test_docker_compose_file_is_valid():
         )
     result = subprocess.run(
         ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        env={**os.environ, "SECRET_KEY": PRODUCTION_ENV["SECRET_KEY"]},
         capture_output=True,
         text=True,
         timeout=60,
     )
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_mode_refuses_a_site_url_that_is_not_https():
+    result = manage("check", env={**PRODUCTION_ENV, "SITE_URL": "http://portail.example.org"})
+    assert result.returncode != 0
+    assert "SITE_URL must be an https:// address when DEBUG is false" in result.stderr
+
+
+def test_the_local_docker_compose_stack_may_use_plain_http_on_the_loopback_address():
+    result = manage("check", env={**PRODUCTION_ENV, "SITE_URL": "http://127.0.0.1:8000"})
     assert result.returncode == 0, result.stderr

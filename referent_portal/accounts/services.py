@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -134,3 +136,19 @@ def password_reset_email_queue(*, user: User) -> bool:
 def account_unlock(*, user: User) -> None:
     """Lift a password lockout: whoever set a new password through their e-mail owns it."""
     axes_reset(username=user.get_username())
+
+
+@transaction.atomic
+def login_logs_purge(*, now=None) -> int:
+    """Delete the login journal older than LOGIN_LOG_RETENTION_DAYS and the expired sessions.
+
+    django-axes keeps, for every login and every failure, the login name, the IP address and
+    the browser; nothing else ever deletes them. Returns the number of rows deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.LOGIN_LOG_RETENTION_DAYS)
+    deleted = 0
+    for model in (AccessLog, AccessAttempt, AccessFailureLog):
+        deleted += model.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    deleted += Session.objects.filter(expire_date__lt=now).delete()[0]
+    return deleted
