@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 # The day the accessibility statement was drawn up (RGAA: « établie le »). Change it when the
 # statement is revised after an audit.
@@ -25,6 +26,7 @@ def _operator() -> dict:
     }
 
 
+@require_safe
 def accessibility(request):
     return render(
         request,
@@ -33,10 +35,12 @@ def accessibility(request):
     )
 
 
+@require_safe
 def notice(request):
     return render(request, "legal/notice.html", {"operator": _operator()})
 
 
+@require_safe
 def privacy(request):
     retention = {
         "contact_days": settings.CONTACT_RETENTION_DAYS,

@@ -114,6 +114,10 @@ ROWS = [
         path=lambda world, obj: "/requests/",
     ),
     Row("healthz", get_only(PUBLIC)),
+    # RGAA and RGPD pages: public, read-only.
+    Row("legal:accessibility", get_only(PUBLIC)),
+    Row("legal:notice", get_only(PUBLIC)),
+    Row("legal:privacy", get_only(PUBLIC)),
     Row("set_language", both(PUBLIC_FORM)),
     # A logged-in person is sent on from the login page.
     Row(
