@@ -4,35 +4,11 @@ import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from requests_relay.models import Status
-from requests_relay.services import request_relay, signed_headers
-from tests.factories import CommuneFactory, ReferentFactory, agent_of, request_of
-from tests.requests_relay.receiver import SECRET
+from tests.requests_relay.conftest import post_signed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dossier(settings):
-    settings.SYNDICAT_WEBHOOK_URL = ""
-    settings.SYNDICAT_INBOUND_SECRET = SECRET
-    commune = CommuneFactory()
-    return request_relay(
-        request=request_of(agent_of(commune)), by=ReferentFactory(epci=commune.epci), summary="s"
-    )
-
-
-def post_signed(client, payload, webhook_id="msg_api_1"):
-    body = json.dumps(payload)
-    headers = signed_headers(webhook_id=webhook_id, body=body, secret=SECRET, when=timezone.now())
-    return client.post(
-        reverse("relay_inbound"),
-        data=body,
-        content_type="application/json",
-        headers={k: v for k, v in headers.items() if k != "content-type"},
-    )
 
 
 def test_a_signed_acknowledgement_updates_the_dossier_and_its_requests(client, dossier):
