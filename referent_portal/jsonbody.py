@@ -90,6 +90,11 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
+def _not_json(constant: str):
+    """NaN and Infinity are Python's extension, not JSON (and PostgreSQL's jsonb refuses them)."""
+    raise ValueError(constant)
+
+
 def loads(body: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     """The JSON value of `body`, or BodyError (malformed_body, too_nested)."""
     if isinstance(body, bytes):
@@ -100,7 +105,7 @@ def loads(body: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     if nesting_depth(body) > max_depth:
         raise BodyError(TOO_NESTED)
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_not_json)
     except RecursionError:  # the scan above should make this unreachable; never a 500
         raise BodyError(TOO_NESTED) from None
     except ValueError:
