@@ -116,7 +116,7 @@ def test_another_content_type_is_a_json_415_with_its_code(client, unchanged, key
 
 
 def test_every_refusal_carries_a_stable_code(client, territory, key):
-    a, b = territory
+    a, _ = territory
     url = reverse("api:dossier-answer", args=[a.dossier.reference])
     assert client.post(url, {}, content_type="application/json").json()["error"] == (
         "not_authenticated"
