@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Network, Service
-from referent_portal.forms import DateTimeInput, add_service_error
+from referent_portal.forms import DateTimeInput, add_service_error, formfield
 from referent_portal.uploads.forms import UploadField, attachment_help_text
 
 from .models import Meeting
@@ -47,6 +47,7 @@ class MeetingForm(forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = formfield  # the kit's choice fields for its foreign keys
         model = Meeting
         fields = [
             "kind",
