@@ -30,7 +30,7 @@ class ReminderDaysField(forms.CharField):
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit() or not 1 <= int(part) <= 60:
+            if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 60:
                 raise forms.ValidationError(
                     _("Indiquez des nombres de jours entre 1 et 60, séparés par des virgules."),
                     code="invalid_days",

@@ -185,7 +185,7 @@ class SessionForm(forms.Form):
         if not value:
             return []
         parts = [part for part in re.split(r"[\s,;]+", value) if part]
-        if not all(part.isdigit() for part in parts):
+        if not all(part.isascii() and part.isdigit() for part in parts):
             raise ValidationError(
                 _("Indiquez des nombres de jours séparés par des virgules, ex. « 7, 1 »."),
                 code="invalid",
