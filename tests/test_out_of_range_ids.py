@@ -153,3 +153,26 @@ def test_the_dossier_page_answers_out_of_range_requests_without_a_server_error(c
         response = client.post(url, {"requests": [request.pk, HUGE], "title": "T", "summary": "S"})
         assert response.status_code == 200
         assert "Sélectionnez un choix valide" in response.content.decode()
+
+
+@BOTH
+def test_a_drive_with_an_out_of_range_commune_is_refused_on_the_form_on_sqlite(client):
+    from communes.drives.models import Drive
+    from communes.models import Service
+
+    with on_sqlite():
+        commune = CommuneFactory()
+        service = Service.objects.create(code="parapheur", name="Parapheur", is_active=True)
+        client.force_login(ReferentFactory(epci=commune.epci))
+        response = client.post(
+            reverse("communes:drive_create"),
+            {
+                "service": service.pk,
+                "title": "Adhésion groupée",
+                "message": "Le parapheur pour toutes.",
+                "deadline": "2099-01-01",
+                "communes": [commune.pk, HUGE],
+            },
+        )
+        assert "Sélectionnez un choix valide" in response.content.decode()
+        assert not Drive.objects.exists()
