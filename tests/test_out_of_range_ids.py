@@ -176,3 +176,20 @@ def test_a_drive_with_an_out_of_range_commune_is_refused_on_the_form_on_sqlite(c
         )
         assert "Sélectionnez un choix valide" in response.content.decode()
         assert not Drive.objects.exists()
+
+
+@BOTH
+@pytest.mark.parametrize("database", ["default", "sqlite"])
+def test_the_api_answers_an_out_of_range_or_odd_id_with_a_json_404(client, database):
+    from rest_framework.authtoken.models import Token
+
+    with on_sqlite() if database == "sqlite" else nullcontext():
+        referent = ReferentFactory(epci=CommuneFactory().epci)
+        key = Token.objects.create(user=referent).key
+        for endpoint in ("adoptions", "meetings", "training-sessions"):
+            for odd in (HUGE, JUST_OVER, "²", "-1"):
+                response = client.get(
+                    f"/api/v1/{endpoint}/{odd}/", headers={"Authorization": f"Token {key}"}
+                )
+                assert response.status_code == 404, (endpoint, odd)
+                assert response.json()["error"] == "not_found"
