@@ -41,7 +41,7 @@ def exception_handler(exc, context):
             "error": codes if isinstance(codes, str) else exc.default_code,
             "detail": str(exc.detail) if isinstance(exc.detail, str) else exc.default_detail,
         }
-    else:  # Django's Http404 and PermissionDenied, turned into DRF's by the default handler
-        code = "not_found" if response.status_code == 404 else "permission_denied"
-        response.data = {"error": code, "detail": str(response.data.get("detail", ""))}
+    else:  # Django's Http404 and PermissionDenied: their text may name a model, never shown
+        known = exceptions.NotFound if response.status_code == 404 else exceptions.PermissionDenied
+        response.data = {"error": known.default_code, "detail": str(known.default_detail)}
     return response

@@ -137,3 +137,9 @@ def test_every_refusal_carries_a_stable_code(client, territory, key):
     put = client.put(url, {}, content_type="application/json", headers=auth(key))
     assert put.status_code == 405
     assert put.json()["error"] == "method_not_allowed"
+
+
+def test_a_missing_object_is_a_404_that_does_not_name_the_model(client, key):
+    response = client.get("/api/v1/meetings/999999/", headers=auth(key))
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "Non trouvé."}
