@@ -28,7 +28,16 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 
+def as_id(value: str) -> int | None:
+    """A row's id typed in a query string, or None: ASCII digits (« ² » passes str.isdigit()
+    but not int()), short enough for int() and within what a column can hold."""
+    if not (value.isascii() and value.isdigit() and len(value) <= 19):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
 def ids_in(values) -> list[int]:
-    """The ids among query-string values (?requests=1&requests=2): digits a column can hold,
-    the rest ignored like any other stray parameter."""
-    return [int(v) for v in values if v.isascii() and v.isdigit() and int(v) <= MAX_ID]
+    """The ids among query-string values (?requests=1&requests=2); the rest are ignored like
+    any other stray parameter."""
+    return [number for number in map(as_id, values) if number is not None]

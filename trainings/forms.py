@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Contact
+from referent_portal.converters import as_id
 from referent_portal.forms import DateInput, ModelChoiceField, ModelMultipleChoiceField, TimeInput
 from referent_portal.forms import add_service_error as put_service_error
 
@@ -185,12 +186,13 @@ class SessionForm(forms.Form):
         if not value:
             return []
         parts = [part for part in re.split(r"[\s,;]+", value) if part]
-        if not all(part.isascii() and part.isdigit() for part in parts):
+        numbers = [as_id(part) for part in parts]
+        if None in numbers:
             raise ValidationError(
                 _("Indiquez des nombres de jours séparés par des virgules, ex. « 7, 1 »."),
                 code="invalid",
             )
-        days = sorted({int(part) for part in parts}, reverse=True)
+        days = sorted(set(numbers), reverse=True)
         if any(day > 60 for day in days):
             raise ValidationError(_("Un rappel part entre 0 et 60 jours avant la session."))
         return days
