@@ -1,13 +1,11 @@
 """The `<id:…>` path converter: a row's id in a URL, which no database refuses to look up.
 
-Django's `<id:…>` takes any number of digits; an id beyond 2**63 − 1 then reaches the
+Django's `<int:…>` takes any number of digits; an id beyond 2**63 − 1 then reaches the
 database, and SQLite raises OverflowError (a server error) where a 404 is due. This one does
 not match such a path, so the resolver answers 404 on SQLite and PostgreSQL alike. Every URL of
 the portal uses it for ids (tests/test_out_of_range_ids.py checks the URL patterns)."""
 
 from django.urls import register_converter
-
-from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
 
 MAX_ID = 2**63 - 1
 
