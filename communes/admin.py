@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from referent_portal.forms import ChoicesAdminMixin
 from referent_portal.history import HistoryAdmin
 
 from .models import Commune, Contact, Epci, Service
@@ -100,7 +101,7 @@ class CommuneSearchFilter(SearchBoxFilter):
 
 
 @admin.register(Epci)
-class EpciAdmin(NoDeleteForStaffMixin, admin.ModelAdmin):
+class EpciAdmin(ChoicesAdminMixin, NoDeleteForStaffMixin, admin.ModelAdmin):
     list_display = ["name", "siren", "kind", "population_display", "commune_count", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "siren"]
@@ -122,7 +123,7 @@ class EpciAdmin(NoDeleteForStaffMixin, admin.ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(NoDeleteForStaffMixin, admin.ModelAdmin):
+class CommuneAdmin(ChoicesAdminMixin, NoDeleteForStaffMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "insee_code",
@@ -175,7 +176,7 @@ class HasAccountFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contact)
-class ContactAdmin(NoDeleteForStaffMixin, admin.ModelAdmin):
+class ContactAdmin(ChoicesAdminMixin, NoDeleteForStaffMixin, admin.ModelAdmin):
     # Fits 1280 px beside the filters: phone, account and activity are on the contact's page
     # (and in the filters).
     list_display = ["name", "function", "commune_names", "epci_name", "email_display"]

@@ -13,14 +13,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from communes.drives.admin import ReadOnlyMixin
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
 from referent_portal.csv import export_action
+from referent_portal.forms import ChoicesAdminMixin
 from referent_portal.history import HistoryAdmin
 from referent_portal.uploads.responses import file_response
 
 from .models import FollowUp, Invitation, Meeting, MeetingDocument
 
 
-class InvitationInline(ReadOnlyMixin, admin.TabularInline):
+class InvitationInline(ChoicesAdminMixin, ReadOnlyMixin, admin.TabularInline):
     model = Invitation
     fields = ("commune", "name", "function", "email", "response", "responded_at", "attended")
     readonly_fields = fields
@@ -30,7 +32,7 @@ class InvitationInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("commune")
 
 
-class DocumentInline(ReadOnlyMixin, admin.TabularInline):
+class DocumentInline(ChoicesAdminMixin, ReadOnlyMixin, admin.TabularInline):
     model = MeetingDocument
     fields = ("title", "download", "created_at")
     readonly_fields = fields
@@ -42,7 +44,7 @@ class DocumentInline(ReadOnlyMixin, admin.TabularInline):
         return format_html('<a href="{}" download>{}</a>', url, document.filename)
 
 
-class FollowUpInline(ReadOnlyMixin, admin.TabularInline):
+class FollowUpInline(ChoicesAdminMixin, ReadOnlyMixin, admin.TabularInline):
     model = FollowUp
     fields = ("commune", "text", "request", "suggestion")
     readonly_fields = fields
@@ -111,7 +113,7 @@ class MeetingAdmin(ReadOnlyMixin, HistoryAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:meeting_id>/documents/<int:document_id>/",
+                "<id:meeting_id>/documents/<id:document_id>/",
                 self.admin_site.admin_view(self.document_view),
                 name="meetings_meeting_document",
             ),

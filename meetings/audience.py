@@ -20,6 +20,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Contact, Epci, Network
+from referent_portal.forms import ModelMultipleChoiceField
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def audience_recipients(
 class AudienceForm(forms.Form):
     """The four ways of choosing people; at least one must be used."""
 
-    communes = forms.ModelMultipleChoiceField(
+    communes = ModelMultipleChoiceField(
         label=_("Communes"),
         queryset=Commune.objects.none(),
         required=False,
@@ -100,13 +101,13 @@ class AudienceForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Sans commune choisie : ces fonctions dans toutes les communes."),
     )
-    networks = forms.ModelMultipleChoiceField(
+    networks = ModelMultipleChoiceField(
         label=_("Réseaux"),
         queryset=Network.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = ModelMultipleChoiceField(
         label=_("Personnes choisies une à une"),
         queryset=Contact.objects.none(),
         required=False,

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Network, Service
-from referent_portal.forms import DateTimeInput, add_service_error
+from referent_portal.converters import as_id
+from referent_portal.forms import DateTimeInput, add_service_error, formfield
 from referent_portal.uploads.forms import UploadField, attachment_help_text
 
 from .models import Meeting
@@ -30,12 +31,13 @@ class ReminderDaysField(forms.CharField):
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit() or not 1 <= int(part) <= 60:
+            day = as_id(part)
+            if day is None or not 1 <= day <= 60:
                 raise forms.ValidationError(
                     _("Indiquez des nombres de jours entre 1 et 60, séparés par des virgules."),
                     code="invalid_days",
                 )
-            days.add(int(part))
+            days.add(day)
         return sorted(days, reverse=True)
 
 
@@ -47,6 +49,7 @@ class MeetingForm(forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = formfield  # the kit's choice fields for its foreign keys
         model = Meeting
         fields = [
             "kind",

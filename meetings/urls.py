@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+
 from . import views
 
 app_name = "meetings"
@@ -9,11 +11,11 @@ urlpatterns = [
     path("passees/", views.meeting_list, {"past": True}, name="past"),
     path("calendrier/", views.meeting_calendar, name="calendar"),
     path("nouvelle/", views.meeting_create, name="create"),
-    path("<int:pk>/", views.meeting_detail, name="detail"),
-    path("<int:pk>/modifier/", views.meeting_edit, name="edit"),
-    path("<int:pk>/annuler/", views.meeting_cancel, name="cancel"),
-    path("<int:pk>/documents/", views.document_add, name="document_add"),
-    path("<int:pk>/documents/<int:document_pk>/", views.document_download, name="document"),
+    path("<id:pk>/", views.meeting_detail, name="detail"),
+    path("<id:pk>/modifier/", views.meeting_edit, name="edit"),
+    path("<id:pk>/annuler/", views.meeting_cancel, name="cancel"),
+    path("<id:pk>/documents/", views.document_add, name="document_add"),
+    path("<id:pk>/documents/<id:document_pk>/", views.document_download, name="document"),
     path("", include("meetings.invitations.urls")),
     path("", include("meetings.attendance.urls")),
 ]

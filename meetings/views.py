@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from communes.models import Network
 from referent_portal.accounts.decorators import referent_required
+from referent_portal.converters import as_id
 from referent_portal.uploads.responses import file_response
 from requests_relay.models import Category, Request
 
@@ -104,7 +105,7 @@ def _origin_request(user, reference: str) -> Request | None:
 
 def _origin_network(user, pk: str) -> Network | None:
     """The network whose meeting is being prepared (?reseau=<pk>), if any."""
-    if not pk.isdigit():
+    if as_id(pk) is None:
         return None
     return get_object_or_404(Network.objects.filter(epci_id=user.epci_id), pk=pk)
 

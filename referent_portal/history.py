@@ -6,8 +6,10 @@ from django.db import models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from referent_portal.forms import ChoicesAdminMixin
 
-class HistoryAdmin(SimpleHistoryAdmin):
+
+class HistoryAdmin(ChoicesAdminMixin, SimpleHistoryAdmin):
     """SimpleHistoryAdmin scoped like the admin's own pages, and without its bare
     ``select_related()`` for a model that tracks no foreign key (deprecated in Django 6.1: it
     would select every relation).

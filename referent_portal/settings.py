@@ -408,7 +408,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Size and nesting limits, stable error codes (referent_portal/jsonbody.py).
+    "DEFAULT_PARSER_CLASSES": ["referent_portal.api.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "referent_portal.api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "referent_portal.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "referent_portal.api.schema.PortalAutoSchema",

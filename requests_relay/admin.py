@@ -22,7 +22,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
 from referent_portal.csv import export_action
+from referent_portal.forms import ChoicesAdminMixin
 from referent_portal.history import HistoryAdmin
 from referent_portal.uploads.responses import file_response
 
@@ -136,7 +138,7 @@ class AwaitingSyndicatFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RelayInline(admin.TabularInline):
+class RelayInline(ChoicesAdminMixin, admin.TabularInline):
     model = Relay
     fields = ("webhook_id", "state", "attempts", "last_status_code", "last_error", "delivered_at")
     readonly_fields = fields
@@ -275,7 +277,7 @@ class DossierAdmin(HistoryAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:pk>/answer/",
+                "<id:pk>/answer/",
                 self.admin_site.admin_view(self.answer_view),
                 name="requests_relay_dossier_answer",
             ),
@@ -352,7 +354,7 @@ class DossierAdmin(HistoryAdmin):
 
 
 @admin.register(Request)
-class RequestAdmin(admin.ModelAdmin):
+class RequestAdmin(ChoicesAdminMixin, admin.ModelAdmin):
     list_display = ("reference", "commune", "short_subject", "urgency", "status", "created_at")
     list_filter = ("status", "category", "urgency", "service")
     search_fields = ("reference", "subject", "commune__name", "commune__insee_code")
@@ -422,7 +424,7 @@ class RequestAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:request_id>/attachments/<int:attachment_id>/",
+                "<id:request_id>/attachments/<id:attachment_id>/",
                 self.admin_site.admin_view(self.attachment_view),
                 name="requests_relay_attachment_download",
             ),
@@ -439,7 +441,7 @@ class RequestAdmin(admin.ModelAdmin):
         return file_response(attachment.file, filename=attachment.filename)
 
 
-class RelayAttemptInline(admin.TabularInline):
+class RelayAttemptInline(ChoicesAdminMixin, admin.TabularInline):
     model = RelayAttempt
     fields = ("started_at", "duration_ms", "status_code", "error")
     readonly_fields = fields
@@ -451,7 +453,7 @@ class RelayAttemptInline(admin.TabularInline):
 
 
 @admin.register(Relay)
-class RelayAdmin(admin.ModelAdmin):
+class RelayAdmin(ChoicesAdminMixin, admin.ModelAdmin):
     list_display = (
         "webhook_id",
         "dossier",
@@ -513,7 +515,7 @@ class RelayAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundCall)
-class InboundCallAdmin(admin.ModelAdmin):
+class InboundCallAdmin(ChoicesAdminMixin, admin.ModelAdmin):
     list_display = ("webhook_id", "received_at")
     search_fields = ("webhook_id",)
     readonly_fields = ("webhook_id", "received_at", "payload")

@@ -4,6 +4,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from referent_portal import jsonbody
+
 from .services import inbound_call_apply
 
 MAX_BODY_BYTES = 256 * 1024
@@ -14,8 +16,9 @@ MAX_BODY_BYTES = 256 * 1024
 def inbound_call(request):
     """POST {"dossier": "DOS-2026-0001", "action": "acknowledge|answer|resolve|refuse",
     "message": "..."} with webhook-id, webhook-timestamp and webhook-signature headers."""
-    body = request.body
-    if len(body) > MAX_BODY_BYTES:
-        return JsonResponse({"error": "too_large"}, status=413)
+    try:
+        body = jsonbody.read_body(request, limit=MAX_BODY_BYTES)
+    except jsonbody.BodyError as exc:
+        return JsonResponse(exc.as_json(), status=exc.status)
     status, answer = inbound_call_apply(body=body, headers=dict(request.headers))
     return JsonResponse(answer, status=status)

@@ -19,10 +19,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from communes.models import Service
+from communes.models import Commune, Service
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.models import User
 from referent_portal.accounts.selectors import active_referents
+from referent_portal.forms import ModelChoiceField, ModelMultipleChoiceField
 from referent_portal.uploads.forms import (
     FILES_AGAIN_NOTE,
     MultipleFileField,
@@ -58,9 +59,9 @@ def _submit(label, css_class="btn-primary") -> StrictButton:
 
 
 class RequestForm(forms.Form):
-    commune = forms.ModelChoiceField(
+    commune = ModelChoiceField(
         label=_("Commune"),
-        queryset=None,
+        queryset=Commune.objects.none(),
         empty_label=None,
         error_messages={"required": _("Choisissez la commune concernée par la demande.")},
     )
@@ -68,14 +69,14 @@ class RequestForm(forms.Form):
         label=_("Nature de la demande"),
         choices=[("", _("Choisissez…")), *Category.choices],
     )
-    training_module = forms.ModelChoiceField(
+    training_module = ModelChoiceField(
         label=_("Module de formation"),
         queryset=TrainingModule.objects.none(),
         required=False,
         empty_label=_("Choisissez un module…"),
         help_text=_("Obligatoire pour une demande de formation."),
     )
-    service = forms.ModelChoiceField(
+    service = ModelChoiceField(
         label=_("Service du syndicat mixte"),
         queryset=Service.objects.none(),
         required=False,
@@ -283,7 +284,7 @@ class AssignForm(_ActionForm):
     button = _("Attribuer")
     button_class = "btn-outline-primary"
 
-    assignee = forms.ModelChoiceField(
+    assignee = ModelChoiceField(
         label=_("Suivie par"),
         queryset=User.objects.none(),
         required=False,
@@ -357,7 +358,7 @@ class RelayRequestForm(_ActionForm):
 class DossierForm(forms.Form):
     """Consolidate several open requests of the EPCI into one dossier."""
 
-    requests = forms.ModelMultipleChoiceField(
+    requests = ModelMultipleChoiceField(
         label=_("Demandes regroupées"),
         queryset=Request.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -414,9 +415,9 @@ class InboxFilterForm(forms.Form):
     ALL = "all"
     AGES = {"7": 7, "30": 30}
 
-    commune = forms.ModelChoiceField(
+    commune = ModelChoiceField(
         label=_("Commune"),
-        queryset=None,
+        queryset=Commune.objects.none(),
         required=False,
         empty_label=_("Toutes les communes"),
     )

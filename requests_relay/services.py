@@ -2,7 +2,6 @@
 
 import json
 import logging
-import math
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from communes.contacts.services import contact_touch_user
 from communes.models import Commune
 from communes.selectors import communes_visible_to
+from referent_portal import jsonbody
 from referent_portal.accounts.models import User
 from referent_portal.accounts.selectors import referents_to_notify
 from referent_portal.delivery import backoff, is_due, needs_a_task, rides_on_countdown
@@ -530,17 +530,14 @@ def dossier_apply_answer(
 
 
 def json_storable(value) -> bool:
-    """Whether PostgreSQL's jsonb can hold a decoded JSON document. Python's json module reads
-    NaN, Infinity and \\u0000, which jsonb refuses (the insert fails). Walked without
-    recursion, however deep the document."""
+    """Whether PostgreSQL's jsonb can hold a decoded JSON document: it refuses the \\u0000
+    that JSON allows in strings and keys (NaN and Infinity are not JSON: the parser refuses
+    them). Walked without recursion, however deep the document."""
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                return False
-        elif isinstance(item, float):
-            if not math.isfinite(item):
                 return False
         elif isinstance(item, dict):
             pending.extend(item.keys())
@@ -550,25 +547,62 @@ def json_storable(value) -> bool:
     return True
 
 
+INBOUND_FIELDS = {"dossier": True, "action": True, "message": False}  # name: required
+
+
+def inbound_payload_errors(payload) -> dict[str, str] | None:
+    """What is wrong with the shape of an inbound call's payload, field by field (None when
+    it is an object whose fields are strings, the required ones present)."""
+    if not isinstance(payload, dict):
+        return {}
+    errors = {}
+    for name, required in INBOUND_FIELDS.items():
+        if name not in payload or payload[name] is None:
+            if required:
+                errors[name] = gettext("Ce champ est obligatoire.")
+        elif not isinstance(payload[name], str):
+            errors[name] = gettext("Ce champ doit être une chaîne de caractères.")
+    return errors or None
+
+
 def inbound_call_apply(*, body: bytes, headers: dict) -> tuple[int, dict]:
     """A signed call of the syndicat mixte's systems: verify, drop replays, apply.
 
     Returns (HTTP status, JSON answer). Tampered and stale calls are refused; a replayed id is
-    acknowledged without being applied twice.
+    acknowledged without being applied twice. Every refusal carries a stable `error` code
+    (invalid_signature, malformed_body, too_nested, invalid_payload, unknown_dossier,
+    rejected) and a translated `detail`, never the text of an exception.
     """
     if not settings.SYNDICAT_INBOUND_SECRET:
         return 503, {"error": "not_configured"}
     try:
-        payload = Webhook(settings.SYNDICAT_INBOUND_SECRET).verify(body, headers)
-    except (WebhookVerificationError, ValueError, TypeError) as exc:
-        return 401, {"error": "invalid_signature", "detail": str(exc)}
+        Webhook(settings.SYNDICAT_INBOUND_SECRET).verify(body, headers, json_parse=False)
+    except (WebhookVerificationError, ValueError, TypeError):
+        return 401, {
+            "error": "invalid_signature",
+            "detail": gettext("Signature absente, non valide ou expirée."),
+        }
+    try:
+        payload = jsonbody.loads(body)
+    except jsonbody.BodyError as exc:
+        return exc.status, exc.as_json()
+    errors = inbound_payload_errors(payload)
+    if errors is not None:
+        answer = {
+            "error": "invalid_payload",
+            "detail": gettext(
+                "Le document attendu est un objet JSON dont « dossier », « action » et "
+                "« message » sont des chaînes de caractères."
+            ),
+        }
+        return 400, {**answer, "fields": errors} if errors else answer
     webhook_id = {k.lower(): v for k, v in headers.items()}["webhook-id"][:64]
-    if not isinstance(payload, dict):
-        return 400, {"error": "invalid_payload"}
     if not json_storable(payload):
-        return 400, {"error": "invalid_payload"}
-    reference = payload.get("dossier")
-    action = payload.get("action")
+        return 400, {
+            "error": "invalid_payload",
+            "detail": gettext("Le document contient une valeur que le portail ne peut pas garder."),
+        }
+    reference = payload["dossier"]
     try:
         with transaction.atomic():
             InboundCall.objects.create(webhook_id=webhook_id, payload=payload)
@@ -576,8 +610,8 @@ def inbound_call_apply(*, body: bytes, headers: dict) -> tuple[int, dict]:
             if dossier is None:
                 transaction.set_rollback(True)
                 return 404, {"error": "unknown_dossier", "dossier": reference}
-            dossier_apply_answer(
-                dossier=dossier, action=action, message=str(payload.get("message") or "")
+            dossier = dossier_apply_answer(
+                dossier=dossier, action=payload["action"], message=payload.get("message") or ""
             )
     except IntegrityError:
         return 200, {"status": "duplicate", "webhook_id": webhook_id}
@@ -654,7 +688,7 @@ def _client() -> httpx.Client:
     return _http_client
 
 
-def signed_headers(*, webhook_id: str, body: str, secret: str, when: datetime) -> dict:
+def signed_headers(*, webhook_id: str, body: bytes | str, secret: str, when: datetime) -> dict:
     signature = Webhook(secret).sign(webhook_id, when.astimezone(UTC), body)
     return {
         "webhook-id": webhook_id,

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+
 from . import views
 
 app_name = "requests_relay"
@@ -12,12 +14,12 @@ urlpatterns = [
     path("dossiers/<str:reference>/", views.dossier_detail, name="dossier_detail"),
     path("dossiers/<str:reference>/transmettre/", views.dossier_relay, name="dossier_relay"),
     path("relais/", views.relay_list, name="relay_list"),
-    path("relais/<int:pk>/relancer/", views.relay_retry, name="relay_retry"),
+    path("relais/<id:pk>/relancer/", views.relay_retry, name="relay_retry"),
     path("<str:reference>/", views.request_detail, name="detail"),
     path("<str:reference>/messages/", views.message_add, name="message_add"),
     path("<str:reference>/notes/", views.note_add, name="note_add"),
     path(
-        "<str:reference>/pieces-jointes/<int:pk>/",
+        "<str:reference>/pieces-jointes/<id:pk>/",
         views.attachment_download,
         name="attachment",
     ),

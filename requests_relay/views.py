@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communes.adoption.selectors import adoption_request_action
 from communes.selectors import communes_visible_to
 from referent_portal.accounts.decorators import agent_required, referent_required
+from referent_portal.converters import ids_in
 from referent_portal.uploads.responses import file_response
 from trainings.demand import training_request_action
 
@@ -466,7 +467,7 @@ def dossier_list(request):
 def dossier_create(request):
     """The requests ticked in the inbox (?requests=…) become one dossier."""
     user = request.user
-    selected = [pk for pk in request.GET.getlist("requests") if pk.isdigit()]
+    selected = ids_in(request.GET.getlist("requests"))
     candidates = requests_visible_to(user).filter(
         pk__in=selected, status__in=OPEN_STATUSES, dossier__isnull=True
     )

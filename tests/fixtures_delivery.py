@@ -287,12 +287,18 @@ def _close_worker_thread_connections(**kwargs) -> None:
 
 
 @pytest.fixture(scope="session")
-def _celery_worker_session(django_db_setup):
+def _celery_worker_session(django_db_setup, django_db_blocker):
     import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for start_worker)
     from celery.contrib.testing.worker import start_worker
     from celery.signals import task_postrun
 
     from referent_portal.celery import app
+
+    # The worker's start-up checks read each database's features; SQLite's (the tests' second
+    # alias, tests/sqlite.py) asks its connection whether it supports JSON: answer it here.
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            assert connection.features.supports_json_field
 
     # Fails (ConnectionError) rather than skips when Redis is not there.
     redis.Redis.from_url(app.conf.broker_url, socket_timeout=5).flushdb()

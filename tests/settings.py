@@ -18,3 +18,8 @@ WHITENOISE_USE_FINDERS = True
 
 # Uploaded files of the tests go to a throw-away folder, never into the working tree.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
+
+# SQLite, the embedded default's database, beside PostgreSQL: a test that must hold on both
+# runs its body inside `tests.sqlite.on_sqlite()`, which routes every query there.
+DATABASES["sqlite"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}  # noqa: F405
+DATABASE_ROUTERS = ["tests.sqlite.Router"]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.admin import EpciSearchFilter
 from referent_portal.csv import export_action
+from referent_portal.forms import ChoicesAdminMixin
 from referent_portal.history import HistoryAdmin
 
 from .models import Enrolment, EnrolmentReminder, TrainingModule, TrainingSession
@@ -52,7 +53,7 @@ class ReadOnlyMixin:
         return False
 
 
-class EnrolmentInline(ReadOnlyMixin, admin.TabularInline):
+class EnrolmentInline(ChoicesAdminMixin, ReadOnlyMixin, admin.TabularInline):
     model = Enrolment
     fields = ["contact", "commune", "status", "queued_at", "promoted_at", "withdrawn_at"]
     readonly_fields = fields
@@ -94,7 +95,7 @@ class TrainingSessionAdmin(ReadOnlyMixin, HistoryAdmin):
     ]
 
 
-class ReminderInline(ReadOnlyMixin, admin.TabularInline):
+class ReminderInline(ChoicesAdminMixin, ReadOnlyMixin, admin.TabularInline):
     model = EnrolmentReminder
     fields = ["days_before", "sent_at", "email_message"]
     readonly_fields = fields
@@ -106,7 +107,7 @@ class SessionEpciFilter(EpciSearchFilter):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class EnrolmentAdmin(ChoicesAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["contact", "commune", "session", "status", "queued_at", "attended"]
     list_filter = ["status", "session__module", "attended", SessionEpciFilter]
     search_fields = [

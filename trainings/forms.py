@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from communes.models import Commune
-from referent_portal.forms import DateInput, TimeInput
+from communes.models import Commune, Contact
+from referent_portal.converters import as_id
+from referent_portal.forms import DateInput, ModelChoiceField, ModelMultipleChoiceField, TimeInput
 from referent_portal.forms import add_service_error as put_service_error
 
 from .models import TrainingModule, TrainingSession
@@ -32,7 +33,7 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
 
 
 class SessionForm(forms.Form):
-    module = forms.ModelChoiceField(
+    module = ModelChoiceField(
         label=_("Module"),
         queryset=TrainingModule.objects.none(),
         empty_label=_("Choisissez un module…"),
@@ -46,7 +47,7 @@ class SessionForm(forms.Form):
         widget=forms.RadioSelect,
         initial=TrainingSession.Venue.EPCI,
     )
-    host_commune = forms.ModelChoiceField(
+    host_commune = ModelChoiceField(
         label=_("Commune d'accueil"),
         queryset=Commune.objects.none(),
         required=False,
@@ -185,12 +186,13 @@ class SessionForm(forms.Form):
         if not value:
             return []
         parts = [part for part in re.split(r"[\s,;]+", value) if part]
-        if not all(part.isdigit() for part in parts):
+        numbers = [as_id(part) for part in parts]
+        if None in numbers:
             raise ValidationError(
                 _("Indiquez des nombres de jours séparés par des virgules, ex. « 7, 1 »."),
                 code="invalid",
             )
-        days = sorted({int(part) for part in parts}, reverse=True)
+        days = sorted(set(numbers), reverse=True)
         if any(day > 60 for day in days):
             raise ValidationError(_("Un rappel part entre 0 et 60 jours avant la session."))
         return days
@@ -239,7 +241,7 @@ class SessionForm(forms.Form):
         }
 
 
-class ContactChoiceField(forms.ModelMultipleChoiceField):
+class ContactChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, contact):
         communes = ", ".join(c.name for c in contact.communes.all())
         label = f"{contact.full_name} — {contact.get_function_display()}"
@@ -251,7 +253,7 @@ class EnrolOthersForm(forms.Form):
 
     contacts = ContactChoiceField(
         label=_("Personnes à inscrire"),
-        queryset=None,
+        queryset=Contact.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choisissez au moins une personne.")},
     )

@@ -9,6 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from communes.models import Contact
+from referent_portal.forms import ModelMultipleChoiceField
+
 from .demand import request_candidates
 from .models import TrainingDemand
 
@@ -59,7 +62,7 @@ class SurveyForm(forms.Form):
         )
 
 
-class ContactChoiceField(forms.ModelMultipleChoiceField):
+class ContactChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, contact):
         return f"{contact.full_name} — {contact.get_function_display()}"
 
@@ -69,7 +72,7 @@ class DemandFromRequestForm(forms.Form):
 
     contacts = ContactChoiceField(
         label=_("Personnes à inscrire en attente d'une session"),
-        queryset=None,
+        queryset=Contact.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choisissez au moins une personne.")},
     )
@@ -98,7 +101,7 @@ class DemandFromRequestForm(forms.Form):
         )
 
 
-class DemandLabelField(forms.ModelMultipleChoiceField):
+class DemandLabelField(ModelMultipleChoiceField):
     def label_from_instance(self, demand):
         return f"{demand.contact.full_name} ({demand.commune.name})"
 

@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+
 from . import views
 
 app_name = "trainings"
@@ -11,12 +13,12 @@ urlpatterns = [
     path("mes-formations/", views.my_trainings, name="my_trainings"),
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/nouvelle/", views.session_create, name="session_create"),
-    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
-    path("sessions/<int:pk>/modifier/", views.session_edit, name="session_edit"),
-    path("sessions/<int:pk>/ouvrir/", views.session_open, name="session_open"),
-    path("sessions/<int:pk>/annuler/", views.session_cancel, name="session_cancel"),
-    path("sessions/<int:pk>/m-inscrire/", views.enrol_self, name="enrol_self"),
-    path("sessions/<int:pk>/inscrire/", views.enrol_others, name="enrol_others"),
-    path("inscriptions/<int:pk>/desister/", views.enrolment_withdraw, name="enrolment_withdraw"),
+    path("sessions/<id:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/<id:pk>/modifier/", views.session_edit, name="session_edit"),
+    path("sessions/<id:pk>/ouvrir/", views.session_open, name="session_open"),
+    path("sessions/<id:pk>/annuler/", views.session_cancel, name="session_cancel"),
+    path("sessions/<id:pk>/m-inscrire/", views.enrol_self, name="enrol_self"),
+    path("sessions/<id:pk>/inscrire/", views.enrol_others, name="enrol_others"),
+    path("inscriptions/<id:pk>/desister/", views.enrolment_withdraw, name="enrolment_withdraw"),
     path("", include("trainings.urls_followup")),
 ]

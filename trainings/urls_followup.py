@@ -3,21 +3,23 @@ Included by trainings/urls.py: the names join the "trainings" namespace."""
 
 from django.urls import path
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+
 from . import views_followup as views
 
 urlpatterns = [
-    path("sessions/<int:pk>/presences/", views.attendance, name="attendance"),
+    path("sessions/<id:pk>/presences/", views.attendance, name="attendance"),
     path(
-        "sessions/<int:pk>/presences/confirmer/",
+        "sessions/<id:pk>/presences/confirmer/",
         views.attendance_confirm,
         name="attendance_confirm",
     ),
     path(
-        "sessions/<int:pk>/presences/<int:enrolment_pk>/",
+        "sessions/<id:pk>/presences/<id:enrolment_pk>/",
         views.attendance_mark,
         name="attendance_mark",
     ),
-    path("sessions/<int:pk>/avis/", views.survey_session, name="survey_session"),
+    path("sessions/<id:pk>/avis/", views.survey_session, name="survey_session"),
     path("attestations/<str:number>.pdf", views.attestation_download, name="attestation"),
     path("mes-attestations/", views.my_attestations, name="my_attestations"),
     path("questionnaire/<str:token>/", views.survey, name="survey"),
@@ -27,7 +29,7 @@ urlpatterns = [
     path("couverture/export.csv", views.coverage_csv, name="coverage_csv"),
     path("attente/", views.demand, name="demand"),
     path("attente/<slug:code>/proposer/", views.demand_propose, name="demand_propose"),
-    path("attente/<int:pk>/retirer/", views.demand_withdraw, name="demand_withdraw"),
+    path("attente/<id:pk>/retirer/", views.demand_withdraw, name="demand_withdraw"),
     path(
         "attente/depuis-la-demande/<str:reference>/",
         views.demand_from_request,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from communes.admin import EpciSearchFilter
+from referent_portal.forms import ChoicesAdminMixin, formfield
 
 from .models import Adoption, AdoptionEvent
 from .services import adoption_check_change, adoption_set_status
@@ -22,7 +23,7 @@ class CommuneEpciSearchFilter(EpciSearchFilter):
     epci_path = "commune__epci"
 
 
-class AdoptionEventInline(admin.TabularInline):
+class AdoptionEventInline(ChoicesAdminMixin, admin.TabularInline):
     model = AdoptionEvent
     extra = 0
     can_delete = False
@@ -50,6 +51,7 @@ class AdoptionAdminForm(forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = formfield  # the kit's choice fields for its foreign keys
         model = Adoption
         fields = ["commune", "service", "status"]
 
@@ -76,7 +78,7 @@ class AdoptionAdminForm(forms.ModelForm):
 
 
 @admin.register(Adoption)
-class AdoptionAdmin(admin.ModelAdmin):
+class AdoptionAdmin(ChoicesAdminMixin, admin.ModelAdmin):
     form = AdoptionAdminForm
     list_display = ["commune", "insee_code", "epci", "service", "status", "status_changed_at"]
     list_filter = ["status", "service", CommuneEpciSearchFilter]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Epci, Service
+from referent_portal.forms import ModelChoiceField
 
 from .models import Adoption
 from .selectors import MatrixFilter
@@ -34,7 +35,7 @@ class MatrixFilterForm(forms.Form):
     """The matrix's criteria (a GET form: nothing is saved). The syndicat mixte also picks the
     EPCI."""
 
-    epci = forms.ModelChoiceField(
+    epci = ModelChoiceField(
         label=_("EPCI"),
         queryset=Epci.objects.none(),
         to_field_name="siren",
@@ -47,7 +48,7 @@ class MatrixFilterForm(forms.Form):
         max_length=100,
         help_text=_("Nom ou code INSEE."),
     )
-    service = forms.ModelChoiceField(
+    service = ModelChoiceField(
         label=_("Service"),
         queryset=Service.objects.none(),
         to_field_name="code",

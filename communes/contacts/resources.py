@@ -325,13 +325,17 @@ def _read_csv(content: bytes) -> list[list[str]]:
     text = _decode(content)
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        return [
-            [_cell(value) for value in row]
-            for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-        ]
-    except csv.Error as exc:
-        raise _file_error(_("Le fichier CSV est illisible : %(error)s."), error=str(exc)) from exc
+        return [[_cell(value) for value in row] for row in reader]
+    except csv.Error:  # its text is Python's, in English: the line is what helps
+        raise _file_error(
+            _(
+                "Le fichier CSV est illisible à la ligne %(line)s (une cellule trop longue ?) : "
+                "enregistrez-le de nouveau depuis le tableur."
+            ),
+            line=reader.line_num,
+        ) from None
 
 
 def _read_xlsx(content: bytes) -> list[list[str]]:

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+
 from . import views
 
 # Included by communes/urls.py under contacts/ (names join the "communes" namespace).
@@ -9,6 +11,6 @@ urlpatterns = [
     path("importer/", views.contacts_import, name="contacts_import"),
     path("importer/apercu/", views.contacts_import_preview, name="contacts_import_preview"),
     path("importer/erreurs/", views.contacts_import_errors, name="contacts_import_errors"),
-    path("<int:pk>/donnees/", views.contact_export, name="contact_export"),
-    path("<int:pk>/anonymiser/", views.contact_anonymise, name="contact_anonymise"),
+    path("<id:pk>/donnees/", views.contact_export, name="contact_export"),
+    path("<id:pk>/anonymiser/", views.contact_anonymise, name="contact_anonymise"),
 ]

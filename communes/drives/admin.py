@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from referent_portal.forms import ChoicesAdminMixin
+
 from .models import Commitment, Drive
 
 
@@ -24,7 +26,7 @@ class ReadOnlyMixin:
         return False
 
 
-class CommitmentInline(ReadOnlyMixin, admin.TabularInline):
+class CommitmentInline(ChoicesAdminMixin, ReadOnlyMixin, admin.TabularInline):
     model = Commitment
     fields = ("commune", "status", "deliberation_date", "comment", "changed_by", "updated_at")
     readonly_fields = fields
@@ -35,7 +37,7 @@ class CommitmentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Drive)
-class DriveAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DriveAdmin(ChoicesAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "epci",

@@ -15,13 +15,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Service
-from referent_portal.forms import DateInput
+from referent_portal.forms import DateInput, ModelChoiceField, ModelMultipleChoiceField
 
 from .models import Commitment
 
 
 class DriveForm(forms.Form):
-    service = forms.ModelChoiceField(
+    service = ModelChoiceField(
         label=_("Service du syndicat mixte"),
         queryset=Service.objects.none(),
         empty_label=_("Choisissez un service…"),
@@ -49,7 +49,7 @@ class DriveForm(forms.Form):
         required=False,
         help_text=_("Cochée, la démarche s'adresse à toutes, quelle que soit la liste ci-dessous."),
     )
-    communes = forms.ModelMultipleChoiceField(
+    communes = ModelMultipleChoiceField(
         label=_("Communes invitées"),
         queryset=Commune.objects.none(),
         required=False,

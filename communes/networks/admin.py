@@ -11,6 +11,8 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from referent_portal.forms import ChoicesAdminMixin
+
 from .models import Membership, Network
 
 
@@ -34,7 +36,7 @@ class MembershipFormSet(BaseInlineFormSet):
             raise ValidationError(_("Le coordinateur doit être membre du réseau."))
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ChoicesAdminMixin, admin.TabularInline):
     model = Membership
     formset = MembershipFormSet
     extra = 0
@@ -46,7 +48,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Network)
-class NetworkAdmin(admin.ModelAdmin):
+class NetworkAdmin(ChoicesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "epci", "service", "coordinator", "member_count", "is_active"]
     list_filter = ["is_active", "service"]
     list_select_related = ["epci", "service", "coordinator"]

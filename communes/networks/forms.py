@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Contact, Service
+from referent_portal.forms import ModelChoiceField
 
 from .models import Network
 from .selectors import network_candidates
@@ -34,13 +35,13 @@ class NetworkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Ce qui réunit les membres : pratiques partagées, questions, projets."),
     )
-    service = forms.ModelChoiceField(
+    service = ModelChoiceField(
         label=_("Service concerné"),
         queryset=Service.objects.none(),
         required=False,
         empty_label=_("Aucun en particulier"),
     )
-    coordinator = forms.ModelChoiceField(
+    coordinator = ModelChoiceField(
         label=_("Coordinateur"),
         queryset=Contact.objects.none(),
         required=False,
@@ -104,7 +105,7 @@ class NetworkForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
-    contact = forms.ModelChoiceField(
+    contact = ModelChoiceField(
         label=_("Contact à ajouter"),
         queryset=Contact.objects.none(),
         empty_label=_("Choisissez un contact…"),

@@ -7,6 +7,8 @@ the timeline); here the syndicat mixte reads them and can correct a text or a st
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from referent_portal.forms import ChoicesAdminMixin
+
 from .models import Suggestion
 from .rules import RULES, rule_title
 
@@ -28,7 +30,7 @@ class RuleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(ChoicesAdminMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "commune",

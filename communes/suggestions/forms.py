@@ -9,9 +9,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from communes.models import Service
+from communes.models import Commune, Service
 from communes.selectors import communes_visible_to
-from referent_portal.forms import add_service_error
+from referent_portal.forms import ModelChoiceField, add_service_error
 
 from .models import Suggestion
 
@@ -19,10 +19,12 @@ __all__ = ["AnswerForm", "SuggestionForm", "add_service_error"]
 
 
 class SuggestionForm(forms.Form):
-    commune = forms.ModelChoiceField(
-        label=_("Commune"), queryset=None, empty_label=_("Choisissez une commune…")
+    commune = ModelChoiceField(
+        label=_("Commune"),
+        queryset=Commune.objects.none(),
+        empty_label=_("Choisissez une commune…"),
     )
-    service = forms.ModelChoiceField(
+    service = ModelChoiceField(
         label=_("Service du syndicat mixte"),
         queryset=Service.objects.none(),
         required=False,

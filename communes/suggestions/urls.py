@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+
 from . import views
 
 urlpatterns = [
@@ -9,7 +11,7 @@ urlpatterns = [
     path("nouvelle/", views.suggestion_create, name="suggestion_create"),
     path("regles/", views.suggestion_rules, name="suggestion_rules"),
     path("regles/appliquer/", views.suggestion_propose_now, name="suggestion_propose_now"),
-    path("<int:pk>/", views.suggestion_answer, name="suggestion_answer"),
-    path("<int:pk>/envoyer/", views.suggestion_confirm, name="suggestion_confirm"),
-    path("<int:pk>/ecarter/", views.suggestion_dismiss, name="suggestion_dismiss"),
+    path("<id:pk>/", views.suggestion_answer, name="suggestion_answer"),
+    path("<id:pk>/envoyer/", views.suggestion_confirm, name="suggestion_confirm"),
+    path("<id:pk>/ecarter/", views.suggestion_dismiss, name="suggestion_dismiss"),
 ]

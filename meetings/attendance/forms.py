@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, Service
+from referent_portal.forms import ModelChoiceField
 from requests_relay.models import Category
 from trainings.models import TrainingModule
 
@@ -17,7 +18,7 @@ def _epci_communes(meeting: Meeting):
 
 class WalkInForm(forms.Form):
     name = forms.CharField(label=_("Prénom et nom"), max_length=200)
-    commune = forms.ModelChoiceField(
+    commune = ModelChoiceField(
         label=_("Commune représentée"),
         queryset=Commune.objects.none(),
         required=False,
@@ -62,7 +63,7 @@ class MinutesForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    commune = forms.ModelChoiceField(
+    commune = ModelChoiceField(
         label=_("Commune concernée"),
         queryset=Commune.objects.none(),
         required=False,
@@ -89,7 +90,7 @@ class FollowUpForm(forms.Form):
 class _ConversionForm(forms.Form):
     """Asks for the commune only when the follow-up names none."""
 
-    commune = forms.ModelChoiceField(
+    commune = ModelChoiceField(
         label=_("Commune concernée"),
         queryset=Commune.objects.none(),
         empty_label=_("Choisissez une commune…"),
@@ -112,14 +113,14 @@ class FollowUpRequestForm(_ConversionForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Une ligne ajoutée à la fin indique que la demande vient de la réunion."),
     )
-    service = forms.ModelChoiceField(
+    service = ModelChoiceField(
         label=_("Service concerné"),
         queryset=Service.objects.none(),
         required=False,
         empty_label=_("Aucun"),
         help_text=_("Obligatoire pour une adhésion à un service."),
     )
-    training_module = forms.ModelChoiceField(
+    training_module = ModelChoiceField(
         label=_("Module de formation"),
         queryset=TrainingModule.objects.none(),
         required=False,
@@ -144,7 +145,7 @@ class FollowUpRequestForm(_ConversionForm):
 class FollowUpSuggestionForm(_ConversionForm):
     title = forms.CharField(label=_("Intitulé"), max_length=200)
     body = forms.CharField(label=_("Suggestion"), widget=forms.Textarea(attrs={"rows": 6}))
-    service = forms.ModelChoiceField(
+    service = ModelChoiceField(
         label=_("Service concerné"),
         queryset=Service.objects.none(),
         required=False,

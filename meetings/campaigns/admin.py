@@ -13,6 +13,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Campaign, CampaignDocument
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+from referent_portal.forms import ChoicesAdminMixin
 from referent_portal.history import HistoryAdmin
 from referent_portal.outbox.models import OutgoingEmail
 from referent_portal.uploads.responses import file_response
@@ -29,7 +31,7 @@ class ReadOnlyMixin:
         return False
 
 
-class CampaignDocumentInline(ReadOnlyMixin, admin.TabularInline):
+class CampaignDocumentInline(ChoicesAdminMixin, ReadOnlyMixin, admin.TabularInline):
     model = CampaignDocument
     fields = readonly_fields = ("download", "created_at")
     extra = 0
@@ -102,7 +104,7 @@ class CampaignAdmin(ReadOnlyMixin, HistoryAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:campaign_id>/documents/<int:document_id>/",
+                "<id:campaign_id>/documents/<id:document_id>/",
                 self.admin_site.admin_view(self.document_view),
                 name="meetings_campaign_document",
             ),

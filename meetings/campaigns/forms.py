@@ -10,8 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from meetings.audience import AudienceForm
-from meetings.models import Campaign
-from referent_portal.forms import add_service_error
+from meetings.models import Campaign, CampaignDocument
+from referent_portal.forms import ModelMultipleChoiceField, add_service_error
 from referent_portal.uploads.forms import FILES_AGAIN_NOTE, MultipleFileField, attachment_help_text
 
 from .selectors import RecipientStatus
@@ -37,9 +37,9 @@ class CampaignForm(AudienceForm):
         help_text=_("Le texte du courriel, après « Bonjour » et le nom de chaque destinataire."),
     )
     documents = MultipleFileField(label=_("Pièces jointes"))
-    removed_documents = forms.ModelMultipleChoiceField(
+    removed_documents = ModelMultipleChoiceField(
         label=_("Pièces jointes à retirer"),
-        queryset=None,
+        queryset=CampaignDocument.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+
 from . import views
 
 app_name = "campaigns"
@@ -9,14 +11,14 @@ app_name = "campaigns"
 urlpatterns = [
     path("", views.campaign_list, name="list"),
     path("nouvelle/", views.campaign_create, name="create"),
-    path("<int:pk>/", views.campaign_detail, name="detail"),
-    path("<int:pk>/modifier/", views.campaign_edit, name="edit"),
-    path("<int:pk>/destinataires/", views.campaign_preview, name="preview"),
-    path("<int:pk>/envoyer/", views.campaign_send, name="send"),
-    path("<int:pk>/export.csv", views.campaign_export, name="export"),
-    path("<int:pk>/documents/<int:document_pk>/", views.document_download, name="document"),
+    path("<id:pk>/", views.campaign_detail, name="detail"),
+    path("<id:pk>/modifier/", views.campaign_edit, name="edit"),
+    path("<id:pk>/destinataires/", views.campaign_preview, name="preview"),
+    path("<id:pk>/envoyer/", views.campaign_send, name="send"),
+    path("<id:pk>/export.csv", views.campaign_export, name="export"),
+    path("<id:pk>/documents/<id:document_pk>/", views.document_download, name="document"),
     path(
-        "<int:pk>/destinataires/<int:recipient_pk>/renvoyer/",
+        "<id:pk>/destinataires/<id:recipient_pk>/renvoyer/",
         views.recipient_resend,
         name="resend",
     ),

@@ -2,12 +2,14 @@
 
 from django.urls import path
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+
 from . import views
 
 urlpatterns = [
-    path("<int:pk>/invitations/ajouter/", views.invitation_add, name="invitation_add"),
+    path("<id:pk>/invitations/ajouter/", views.invitation_add, name="invitation_add"),
     path(
-        "<int:pk>/invitations/<int:invitation_pk>/renvoyer/",
+        "<id:pk>/invitations/<id:invitation_pk>/renvoyer/",
         views.invitation_resend,
         name="invitation_resend",
     ),
@@ -18,7 +20,7 @@ urlpatterns = [
     path("invitation/<str:signed>/remplacant/", views.rsvp_delegate, name="rsvp_delegate"),
     path("invitation/<str:signed>/calendrier.ics", views.rsvp_ics, name="rsvp_ics"),
     path(
-        "invitation/<str:signed>/documents/<int:document_pk>/",
+        "invitation/<str:signed>/documents/<id:document_pk>/",
         views.rsvp_document,
         name="rsvp_document",
     ),

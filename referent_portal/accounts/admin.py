@@ -1,11 +1,16 @@
 """Accounts in the admin site: the syndicat mixte creates referents and agents here."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from communes.admin import EpciSearchFilter
+from referent_portal.forms import ChoicesAdminMixin
 
 from .models import User
 
@@ -18,7 +23,7 @@ TAKEOVER_FIELDS = ("email",)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ChoicesAdminMixin, DjangoUserAdmin):
     list_display = [
         "username",
         "last_name",
@@ -82,3 +87,19 @@ class UserAdmin(DjangoUserAdmin):
         # Accounts are deactivated (is_active), not deleted: their requests and messages stay
         # attributed. Only a superuser deletes one.
         return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(ChoicesAdminMixin, DjangoGroupAdmin):
+    """Django's, with the kit's choice fields (an out-of-range permission id is a form error)."""
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(ChoicesAdminMixin, DrfTokenAdmin):
+    """DRF's API tokens, with the kit's choice fields."""

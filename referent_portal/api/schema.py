@@ -6,14 +6,17 @@ from rest_framework import serializers
 
 
 class ErrorSerializer(serializers.Serializer):
-    """An error answer (401, 403, 404): what went wrong, in the user's language."""
+    """An error answer (401, 403, 404, 405, 413, 415): a stable code, and what went wrong in
+    the user's language (referent_portal/api/exceptions.py lists the codes)."""
 
+    error = serializers.CharField(help_text="not_authenticated, authentication_failed, …")
     detail = serializers.CharField()
 
 
 class ValidationErrorSerializer(serializers.Serializer):
-    """Bad input (400): the messages of each query parameter or field, or `detail` for a
-    refusal of the whole (a dossier that does not wait for this answer)."""
+    """Bad input (400): `invalid` with the messages of each query parameter or field,
+    `malformed_body` or `too_nested` for a body that cannot be read, `refused` for a refusal
+    of the whole (a dossier that does not wait for this answer)."""
 
 
 class ValidationErrorExtension(OpenApiSerializerExtension):
@@ -23,10 +26,25 @@ class ValidationErrorExtension(OpenApiSerializerExtension):
         message = {"type": "string"}
         return {
             "type": "object",
-            "additionalProperties": {
-                "oneOf": [message, {"type": "array", "items": message}],
+            "properties": {
+                "error": {
+                    "type": "string",
+                    "enum": ["invalid", "malformed_body", "too_nested", "refused"],
+                },
+                "detail": message,
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "oneOf": [message, {"type": "array", "items": message}],
+                    },
+                },
             },
-            "example": {"status": ["Sélectionnez un choix valide."]},
+            "required": ["error", "detail"],
+            "example": {
+                "error": "invalid",
+                "detail": "Certains champs ne sont pas valides.",
+                "fields": {"status": ["Sélectionnez un choix valide."]},
+            },
         }
 
 
@@ -39,6 +57,9 @@ class PortalAutoSchema(AutoSchema):
         responses = {200: success}
         if action == "list" or self.method == "POST":
             responses[400] = ValidationErrorSerializer
+        if self.method == "POST":
+            responses[413] = ErrorSerializer
+            responses[415] = ErrorSerializer
         responses[401] = ErrorSerializer
         responses[403] = ErrorSerializer
         if action != "list":

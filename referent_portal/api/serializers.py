@@ -170,6 +170,18 @@ class DossierSerializer(serializers.ModelSerializer):
         ]
 
 
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as a JSON string: DRF's CharField would turn 12 into « 12 » and
+    mail it to the communes."""
+
+    default_error_messages = {"not_a_string": _("Ce champ doit être une chaîne de caractères.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
 class DossierAnswerSerializer(serializers.Serializer):
     """The syndicat mixte's answer: every request of the dossier follows, each commune is told."""
 
@@ -180,7 +192,7 @@ class DossierAnswerSerializer(serializers.Serializer):
             "resolve : résolu ; refuse : refusé (message requis)."
         ),
     )
-    message = serializers.CharField(
+    message = StrictCharField(
         required=False,
         allow_blank=True,
         default="",

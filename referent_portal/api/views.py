@@ -159,7 +159,8 @@ class DossierViewSet(ScopedViewSet):
             "Le même effet que « Répondre aux communes » du site d'administration : le dossier "
             "et chacune de ses demandes changent d'état, le message rejoint le fil de chaque "
             "demande, les communes et le référent sont prévenus par courriel. Un dossier qui "
-            "n'attend pas de réponse, ou une réponse ou un refus sans message, sont refusés (400)."
+            "n'attend pas de réponse, ou une réponse ou un refus sans message, sont refusés (400, "
+            "code « refused »)."
         ),
         request=serializers.DossierAnswerSerializer,
         responses={
@@ -168,6 +169,8 @@ class DossierViewSet(ScopedViewSet):
             401: ErrorSerializer,
             403: ErrorSerializer,
             404: ErrorSerializer,
+            413: ErrorSerializer,
+            415: ErrorSerializer,
         },
         tags=["dossiers"],
     )
@@ -184,7 +187,10 @@ class DossierViewSet(ScopedViewSet):
                 author=request.user,
             )
         except ValidationError as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"error": "refused", "detail": " ".join(exc.messages)},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         dossier = self.get_queryset().get(pk=dossier.pk)
         return Response(self.get_serializer(dossier).data)
 
@@ -199,4 +205,7 @@ class DocsView(SpectacularSwaggerSplitView):
 
 def not_found(request, *args, **kwargs):
     """An unknown address under /api/ answers in JSON like the rest of the API."""
-    return JsonResponse({"detail": gettext("Cette adresse n'existe pas dans l'API.")}, status=404)
+    return JsonResponse(
+        {"error": "not_found", "detail": gettext("Cette adresse n'existe pas dans l'API.")},
+        status=404,
+    )

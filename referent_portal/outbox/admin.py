@@ -27,6 +27,8 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from referent_portal import converters  # noqa: F401 - registers the <id:…> converter
+from referent_portal.forms import ChoicesAdminMixin
 from referent_portal.uploads.responses import bytes_response
 
 from .models import DeliveryAttempt, OutgoingAttachment, OutgoingEmail
@@ -153,7 +155,7 @@ class KindFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ChoicesAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -221,7 +223,7 @@ class DeliveryAttemptInline(_ReadOnlyInline):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(ChoicesAdminMixin, admin.ModelAdmin):
     # Fits 1280 px beside the filters: long texts are cut short, the state column carries the
     # attempts and the error, the sending date and the language are on the message's page.
     list_display = [
@@ -451,7 +453,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:email_id>/attachments/<int:attachment_id>/",
+                "<id:email_id>/attachments/<id:attachment_id>/",
                 self.admin_site.admin_view(self.attachment_view),
                 name="outbox_outgoingemail_attachment",
             ),

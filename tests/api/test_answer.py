@@ -82,8 +82,9 @@ def test_acknowledge_then_resolve_and_a_closed_dossier_refuses_more_with_the_rea
 
     assert response.status_code == 400
     assert response.json() == {
+        "error": "refused",
         "detail": f"Le dossier {a.dossier.reference} n'attend pas de réponse du syndicat mixte "
-        "(état : Résolu)."
+        "(état : Résolu).",
     }
     a.dossier.refresh_from_db()
     assert a.dossier.status == Status.RESOLVED
@@ -97,7 +98,10 @@ def test_an_answer_or_a_refusal_without_a_message_is_refused_and_nothing_changes
     for action in ("answer", "refuse"):
         response = post(client, answer_url(a.dossier), {"action": action, "message": "  "}, key)
         assert response.status_code == 400
-        assert response.json() == {"detail": "Une réponse ou un refus s'accompagne d'un message."}
+        assert response.json() == {
+            "error": "refused",
+            "detail": "Une réponse ou un refus s'accompagne d'un message.",
+        }
     a.dossier.refresh_from_db()
     assert a.dossier.status == Status.RELAYED
     assert OutgoingEmail.objects.count() == emails
@@ -107,8 +111,9 @@ def test_an_unknown_action_is_a_400_on_the_action_field(client, territory, key):
     a, _ = territory
     response = post(client, answer_url(a.dossier), {"action": "teleport"}, key)
     assert response.status_code == 400
-    assert list(response.json()) == ["action"]
-    assert "teleport" in response.json()["action"][0]
+    assert response.json()["error"] == "invalid"
+    assert list(response.json()["fields"]) == ["action"]
+    assert "teleport" in response.json()["fields"]["action"][0]
 
 
 def test_an_unknown_dossier_is_a_404(client, territory, key):

@@ -69,8 +69,9 @@ def test_adoptions_filter_by_commune_service_and_status(api, territory):
 def test_an_unknown_status_is_a_400_that_names_the_parameter(api, territory):
     response = api.raw("adoption", status="adored")
     assert response.status_code == 400
-    assert list(response.json()) == ["status"]
-    assert "adored" in response.json()["status"][0]
+    assert response.json()["error"] == "invalid"
+    assert list(response.json()["fields"]) == ["status"]
+    assert "adored" in response.json()["fields"]["status"][0]
     assert api.raw("meeting", starts_after="31/12/2026").status_code == 400
 
 

@@ -54,7 +54,7 @@ def test_every_answer_of_every_operation_is_a_component(schema):
 
 def test_the_answer_operation_documents_its_request_and_refusals(schema):
     operation = schema["paths"]["/api/v1/dossiers/{reference}/answer/"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "404"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "413", "415"}
     request = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     answer = schema["components"]["schemas"][request.rsplit("/", 1)[1]]
     assert answer["required"] == ["action"]
@@ -84,7 +84,10 @@ def test_the_docs_page_has_no_inline_script_nor_style_and_its_script_is_served(c
 def test_an_unknown_api_address_is_a_json_404(client):
     response = client.get("/api/v2/communes/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Cette adresse n'existe pas dans l'API."}
+    assert response.json() == {
+        "error": "not_found",
+        "detail": "Cette adresse n'existe pas dans l'API.",
+    }
 
 
 def test_the_signed_relay_endpoint_still_answers_under_api(client, settings):

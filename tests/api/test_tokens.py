@@ -27,7 +27,10 @@ def test_a_revoked_token_is_refused_with_401(client, territory, syndicat, url):
     Token.objects.filter(key=key).delete()
     response = client.get(url, headers=auth(key))
     assert response.status_code == 401
-    assert response.json() == {"detail": "Token non valide."}  # DRF's own French
+    assert response.json() == {
+        "error": "authentication_failed",
+        "detail": "Token non valide.",  # DRF's own French
+    }
 
 
 def test_a_missing_or_malformed_token_is_refused_with_401(client, territory, url):

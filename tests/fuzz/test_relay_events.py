@@ -23,15 +23,24 @@ pytestmark = pytest.mark.django_db
 ENDPOINT = "/api/relay/events/"
 TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | TEXT
-# Any JSON document, a few levels deep.
-# TODO(inputs): deeply nested JSON is a RecursionError (500); kept shallow until inputs' fix.
-JSON = st.recursive(
+# Any JSON document, a few levels deep, and sometimes far deeper than the parser accepts.
+SHALLOW = st.recursive(
     SCALARS,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
     max_leaves=12,
 )
-# TODO(inputs): an "action" that is a list or an object is a TypeError (500); scalars only.
-ACTIONS = st.sampled_from([*ANSWER_ACTIONS, "teleport", ""]) | SCALARS
+DEEP = st.builds(
+    lambda depth, leaf, as_list: json.loads(
+        ("[" * depth + json.dumps(leaf) + "]" * depth)
+        if as_list
+        else ('{"a":' * depth + json.dumps(leaf) + "}" * depth)
+    ),
+    st.integers(20, 200),
+    st.integers() | TEXT,
+    st.booleans(),
+)
+JSON = SHALLOW | DEEP
+ACTIONS = st.sampled_from([*ANSWER_ACTIONS, "teleport", ""]) | JSON
 MESSAGES = JSON
 
 

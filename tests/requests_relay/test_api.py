@@ -4,35 +4,11 @@ import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from requests_relay.models import Status
-from requests_relay.services import request_relay, signed_headers
-from tests.factories import CommuneFactory, ReferentFactory, agent_of, request_of
-from tests.requests_relay.receiver import SECRET
+from tests.requests_relay.conftest import post_signed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dossier(settings):
-    settings.SYNDICAT_WEBHOOK_URL = ""
-    settings.SYNDICAT_INBOUND_SECRET = SECRET
-    commune = CommuneFactory()
-    return request_relay(
-        request=request_of(agent_of(commune)), by=ReferentFactory(epci=commune.epci), summary="s"
-    )
-
-
-def post_signed(client, payload, webhook_id="msg_api_1"):
-    body = json.dumps(payload)
-    headers = signed_headers(webhook_id=webhook_id, body=body, secret=SECRET, when=timezone.now())
-    return client.post(
-        reverse("relay_inbound"),
-        data=body,
-        content_type="application/json",
-        headers={k: v for k, v in headers.items() if k != "content-type"},
-    )
 
 
 def test_a_signed_acknowledgement_updates_the_dossier_and_its_requests(client, dossier):
@@ -75,22 +51,26 @@ def test_the_endpoint_answers_503_when_no_secret_is_configured(client, dossier, 
 
 
 @pytest.mark.parametrize(
-    "payload",
+    ("payload", "error"),
     [
-        {"action": "answer", "message": "Vu.\u0000"},  # jsonb holds no NUL character
-        {"action": "answer", "message": "Vu.", "\u0000": 1},
-        {"action": "answer", "message": "Vu.", "score": float("nan")},  # nor NaN / Infinity
-        {"action": "answer", "message": "Vu.", "score": [float("inf")]},
+        # jsonb holds no NUL character: a payload the portal cannot keep.
+        ({"action": "answer", "message": "Vu.\u0000"}, "invalid_payload"),
+        ({"action": "answer", "message": "Vu.", "\u0000": 1}, "invalid_payload"),
+        # NaN and Infinity, which Python's json reads, are not JSON: a malformed body.
+        ({"action": "answer", "message": "Vu.", "score": float("nan")}, "malformed_body"),
+        ({"action": "answer", "message": "Vu.", "score": [float("inf")]}, "malformed_body"),
     ],
     ids=["nul-in-a-value", "nul-in-a-key", "nan", "infinity"],
 )
-def test_a_signed_call_the_database_cannot_store_is_a_400_not_a_500(client, dossier, payload):
+def test_a_signed_call_the_database_cannot_store_is_a_400_not_a_500(
+    client, dossier, payload, error
+):
     """Python's json reads NaN and \\u0000; PostgreSQL's jsonb refuses both: the call was a 500."""
     from requests_relay.models import InboundCall
 
     response = post_signed(client, {"dossier": dossier.reference, **payload})
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_payload"}
+    assert response.json()["error"] == error
     assert not InboundCall.objects.exists()
     dossier.refresh_from_db()
     assert dossier.status == Status.RELAYED

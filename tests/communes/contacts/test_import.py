@@ -348,3 +348,13 @@ def test_the_xlsx_export_writes_text_never_formulas(epci, territory):
     formula_cells = [cell for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
     assert formula_cells == []
     assert any(str(row[0]).startswith("=HYPERLINK") for row in values)
+
+
+def test_an_unreadable_csv_is_explained_in_french_without_python_s_words():
+    content = b"nom;prenom;fonction;e-mail\nRault;" + b"x" * 140_000 + b";maire;a@b.fr\n"
+    with pytest.raises(ValidationError) as caught:
+        read(content, name="contacts.csv")
+    assert caught.value.messages == [
+        "Le fichier CSV est illisible à la ligne 2 (une cellule trop longue ?) : "
+        "enregistrez-le de nouveau depuis le tableur."
+    ]
