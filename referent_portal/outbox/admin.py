@@ -13,6 +13,7 @@ import uuid
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Length
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -250,7 +251,7 @@ class OutgoingEmailAdmin(ChoicesAdminMixin, admin.ModelAdmin):
                     "to",
                     "reply_to",
                     "from_email",
-                    "subject",
+                    "subject_display",
                     "kind_display",
                     "language",
                     "message_id_display",
@@ -331,7 +332,14 @@ class OutgoingEmailAdmin(ChoicesAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("objet"), ordering="subject")
     def short_subject(self, email):
+        # The subject is content too: a request's notice names it and its commune.
+        if not email.subject_readable:
+            return RESERVED
         return Truncator(email.subject).chars(50)
+
+    @admin.display(description=_("objet"))
+    def subject_display(self, email):
+        return email.subject if email.subject_readable else RESERVED
 
     @admin.display(description=_("nature"), ordering="kind")
     def kind_display(self, email):
@@ -370,8 +378,22 @@ class OutgoingEmailAdmin(ChoicesAdminMixin, admin.ModelAdmin):
     def message_id_display(self, email):
         return message_id_header(email)
 
+    def get_queryset(self, request):
+        readable = Value(True) if request.user.is_superuser else Q(kind__in=STAFF_READABLE_KINDS)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(subject_readable=ExpressionWrapper(readable, output_field=BooleanField()))
+        )
+
+    def get_search_fields(self, request):
+        return ["to", "subject"] if request.user.is_superuser else ["to"]
+
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term and not request.user.is_superuser:
+            # Subjects are searched only where staff may read them.
+            results |= queryset.filter(subject_readable=True, subject__icontains=search_term)
         # A Message-ID pasted from a bounce or a complaint: <uuid@domain>.
         candidate = search_term.strip().strip("<>").partition("@")[0]
         try:

@@ -85,7 +85,9 @@ class OutgoingEmail(TimeStampedModel):
         permissions = [("resend_outgoingemail", _("Peut renvoyer un courriel sortant"))]
 
     def __str__(self):
-        return f"{self.subject} → {self.to}"
+        # Not the subject: it is content (a request's notice names it), and this string is
+        # shown to every reader of the outbox and kept in the admin's log.
+        return f"{self.kind} → {self.to}"
 
 
 class OutgoingAttachment(models.Model):

@@ -49,9 +49,11 @@ def text_of(response):
 
 
 def test_the_list_shows_every_message_with_its_state_attempts_and_error(syndicat_client):
-    message(Status.SENT, to="sent@mairie.example.org", attempts=1)
+    # Campaigns: a kind whose subject the syndicat mixte may read (STAFF_READABLE_KINDS).
+    message(Status.SENT, to="sent@mairie.example.org", attempts=1, kind="campaigns.message")
     message(
         Status.FAILED,
+        kind="campaigns.message",
         to="failed@mairie.example.org",
         attempts=1,
         last_error="SMTPRecipientsRefused: 550 5.1.1 unknown user " + "x" * 200,
@@ -264,3 +266,38 @@ def test_a_superuser_reads_the_content_of_every_kind(client):
     page = client.get(reverse("admin:outbox_outgoingemail_change", args=[email.pk]))
     assert "Rendez-vous le samedi 28 novembre 2026." in page.content.decode()
     assert "Contenu réservé au destinataire." not in page.content.decode()
+
+
+def test_staff_read_the_subject_only_of_the_kinds_relayed_to_them(syndicat_client):
+    """A referent's notice of a request never relayed names the request and its commune: the
+    syndicat mixte sees that such a message went out, not what it was about."""
+    private = message(
+        Status.SENT,
+        kind="requests.new_for_referent",
+        subject="[DEM-2026-00042] Nouvelle demande de Plénée-Jugon",
+    )
+    readable = message(Status.SENT, kind="campaigns.message", subject="Campagne parapheur")
+
+    listing = text_of(syndicat_client.get(CHANGELIST))
+    assert "Campagne parapheur" in listing
+    assert "Plénée-Jugon" not in listing and "DEM-2026-00042" not in listing
+    found = syndicat_client.get(CHANGELIST, {"q": "Plénée"})
+    assert list(found.context["cl"].result_list) == []
+    found = syndicat_client.get(CHANGELIST, {"q": "parapheur"})
+    assert list(found.context["cl"].result_list) == [readable]
+    page = text_of(
+        syndicat_client.get(reverse("admin:outbox_outgoingemail_change", args=[private.pk]))
+    )
+    assert "Plénée-Jugon" not in page and "DEM-2026-00042" not in page
+
+
+def test_a_superuser_reads_and_searches_every_subject(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    private = message(
+        Status.SENT,
+        kind="requests.new_for_referent",
+        subject="[DEM-2026-00042] Nouvelle demande de Plénée-Jugon",
+    )
+    assert "Plénée-Jugon" in text_of(client.get(CHANGELIST))
+    found = client.get(CHANGELIST, {"q": "Plénée"})
+    assert list(found.context["cl"].result_list) == [private]
