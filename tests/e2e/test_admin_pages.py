@@ -224,11 +224,13 @@ def test_the_officer_answers_a_waiting_dossier_and_checks_the_outbox(
     assert_accessible(page)
     page.screenshot(path="/tmp/admin_outbox_message.png", full_page=True)
 
-    # A kind the outbox has no label for reads as its code; its attachment is listed.
+    # A kind the outbox has no label for reads as its code; not one relayed to the syndicat
+    # mixte, so its subject, body and attachment are the recipient's alone.
     page.goto("/admin/outbox/outgoingemail/")
     filters.get_by_role("link", name="tests.unlabelled").click()
     page.get_by_role("link", name="secretariat.mairie@henon.example.org").click()
-    expect(page.get_by_role("link", name="reunion.ics")).to_be_visible()
+    expect(page.get_by_text("Contenu réservé au destinataire.").first).to_be_visible()
+    expect(page.get_by_role("link", name="reunion.ics")).to_have_count(0)
     assert_accessible(page)
 
 

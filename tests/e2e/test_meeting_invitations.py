@@ -17,6 +17,7 @@ from meetings.models import Invitation, Meeting
 from referent_portal.outbox.models import OutgoingEmail
 from tests.factories import CommuneFactory, ContactFactory, EpciFactory, ReferentFactory
 from tests.meetings.factories import InvitationFactory, MeetingFactory
+from tests.outbox.utils import sent_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -103,7 +104,7 @@ def test_the_referent_invites_the_maires_and_a_maire_accepts_through_his_email(
 
     # The maire opens the link of his e-mail, with no account.
     email = OutgoingEmail.objects.get(to="maire@henon.example.org")
-    accept = re.search(r"http://testserver(/reunions/invitation/\S+/accepter/)", email.body_text)
+    accept = re.search(r"http://testserver(/reunions/invitation/\S+/accepter/)", sent_text(email))
     page.context.clear_cookies()
     page.goto(accept.group(1))
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirmer votre participation")

@@ -15,6 +15,7 @@ from tests.factories import (
     ReferentFactory,
     agent_of,
 )
+from tests.outbox.utils import sent_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -140,7 +141,7 @@ def test_an_agent_logs_in_by_magic_link_and_lands_on_their_space(
     assert_accessible(page)
 
     email = OutgoingEmail.objects.get(to=agent.email)
-    link = re.search(r"https?://\S+jeton=\S+", email.body_text).group(0)
+    link = re.search(r"https?://\S+jeton=\S+", sent_text(email)).group(0)
     path = urlsplit(link)
     page.goto(f"{live_server.url}{path.path}?{path.query}")
     assert_accessible(page)

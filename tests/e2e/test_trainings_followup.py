@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from communes.models import Adoption, Service
 from referent_portal.outbox.models import OutgoingEmail
 from tests.factories import CommuneFactory, EpciFactory, ReferentFactory, agent_of, request_of
+from tests.outbox.utils import sent_text
 from tests.trainings.factories import TrainingSessionFactory, module
 from tests.trainings.followup_helpers import seat
 from trainings.models import SurveyResponse
@@ -98,7 +99,7 @@ def test_attendance_on_a_phone_then_the_attestation_and_the_survey(
 
     # The survey from the e-mail's link, without logging in.
     page.context.clear_cookies()
-    link = re.search(r"http://testserver(/formations/questionnaire/[^/\s]+/)", email.body_text)
+    link = re.search(r"http://testserver(/formations/questionnaire/[^/\s]+/)", sent_text(email))
     page.goto(link.group(1))
     expect(page.get_by_role("heading", level=1)).to_have_text("Votre avis sur la formation")
     assert_accessible(page)

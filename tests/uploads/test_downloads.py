@@ -154,11 +154,12 @@ def outbox_shared_file_in_the_admin(referent, agent, commune):
     """The campaign's document as every e-mail of the campaign names it."""
     _campaign, document = stored_campaign_document(referent, commune)
     email = queue_example(
+        kind="campaigns.message",  # a kind whose content the syndicat mixte may read
         attachments=[
             MailAttachment(
                 "flux-pes.xml", mimetype="application/xml", storage_name=document.file.name
             )
-        ]
+        ],
     )
     shared = OutgoingAttachment.objects.get(email=email)
     url = reverse("admin:outbox_outgoingemail_attachment", args=[email.pk, shared.pk])
