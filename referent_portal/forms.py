@@ -2,6 +2,7 @@
 choice fields that no out-of-range id can turn into a server error."""
 
 from django import forms
+from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 
@@ -95,6 +96,37 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+def is_a_key(queryset, key: str, value) -> bool:
+    """Whether `value` can be looked up in the column behind `key`: of its type, and in range."""
+    meta = queryset.model._meta
+    field = meta.pk if key == "pk" else meta.get_field(key)
+    try:
+        getattr(field, "target_field", field).to_python(value)
+    except ValidationError:
+        return False
+    return fits_the_key(queryset, key, value)
+
+
+class _ShownBackOnlyIfAKey:
+    """The admin's autocomplete widgets query the posted ids to show them again, with the
+    form's errors: an id that is not one (a blank, a word, an integer beyond the column) is
+    left out of that query instead of raising."""
+
+    def optgroups(self, name, value, attr=None):
+        queryset = self.choices.queryset
+        key = getattr(self.field.remote_field, "field_name", None) or "pk"
+        usable = [v for v in value if str(v) == "" or is_a_key(queryset, key, str(v))]
+        return super().optgroups(name, usable, attr)
+
+
+class AutocompleteSelect(_ShownBackOnlyIfAKey, admin_widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(_ShownBackOnlyIfAKey, admin_widgets.AutocompleteSelectMultiple):
+    pass
+
+
 def formfield(db_field, **kwargs):
     """A ModelForm's `Meta.formfield_callback`: its foreign keys and many-to-many fields become
     the kit's choice fields (a ModelAdmin does the same through ChoicesAdminMixin)."""
@@ -111,8 +143,17 @@ class ChoicesAdminMixin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", ModelChoiceField)
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget", AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", ModelMultipleChoiceField)
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using")),
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -197,3 +197,22 @@ def test_the_api_answers_an_out_of_range_or_odd_id_with_a_json_404(client, datab
                 )
                 assert response.status_code == 404, (endpoint, odd)
                 assert response.json()["error"] == "not_found"
+
+
+@BOTH
+@pytest.mark.parametrize("database", ["default", "sqlite"])
+@pytest.mark.parametrize("value", [" ", "abc", HUGE, "²"])
+def test_an_admin_autocomplete_shows_an_odd_id_back_as_an_invalid_choice(client, database, value):
+    """The admin's autocomplete widgets query the posted ids to show them again: a blank or a
+    word was a ValueError, a huge id an OverflowError on SQLite (found by tests/fuzz)."""
+    from communes.models import Commune
+
+    with on_sqlite() if database == "sqlite" else nullcontext():
+        client.force_login(UserFactory(is_staff=True, is_superuser=True))
+        response = client.post(
+            reverse("admin:communes_commune_add"),
+            {"insee_code": "22093", "name": "Lamballe-Armor", "epci": value, "population": "1"},
+        )
+        assert response.status_code == 200
+        assert "Sélectionnez un choix valide" in response.content.decode()
+        assert not Commune.objects.exists()
