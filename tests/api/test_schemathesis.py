@@ -1,5 +1,6 @@
 """Property-based run of the API against its own OpenAPI schema (schemathesis): whatever the
-parameters and bodies, no server error, and every documented answer matches its schema.
+parameters and bodies, no server error, and every answer is documented (status, Content-Type)
+and matches its schema.
 
 Authenticated with a token as each role of the API: the syndicat mixte's officer (sees what
 was relayed, may answer dossiers), a referent and a commune agent (their scope; the answer
@@ -13,7 +14,11 @@ import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from referent_portal.wsgi import application
 from tests.api.conftest import auth, make_side, officer, token_for
@@ -22,7 +27,14 @@ from tests.api.conftest import auth, make_side, officer, token_for
 # is public, so loading it touches no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
-CHECKS = [not_a_server_error, response_schema_conformance]
+# No server error; every answer's status is one the schema documents, with the documented
+# Content-Type and body.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(params=["officer", "referent", "agent"])
