@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,24 @@ from .models import User
 # or open the admin site (is_staff) and the syndicat mixte's rights (groups) to anyone.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 # Nor these of an existing account: whoever sets an account's address or password owns it
-# (a reset link goes to the address). The owner changes them from « mot de passe oublié ».
-TAKEOVER_FIELDS = ("email",)
+# (a reset link goes to the address), and whoever sets a role and an EPCI reads that EPCI's
+# internal notes and writes to its communes as the referent — its own account included.
+TAKEOVER_FIELDS = ("email", "role", "epci")
+PASSWORD_FIELDS = ("usable_password", "password1", "password2")
+
+
+class AccountCreationForm(AdminUserCreationForm):
+    """An account the syndicat mixte makes: without a password, which only its owner chooses
+    (« mot de passe oublié » sends the link to the owner's address); agents may also log in by
+    a magic link."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in PASSWORD_FIELDS:
+            del self.fields[name]
+
+    def validate_passwords(self, *args, **kwargs):
+        self.cleaned_data["set_usable_password"] = False
 
 
 @admin.register(User)
@@ -70,6 +87,23 @@ class UserAdmin(ChoicesAdminMixin, DjangoUserAdmin):
             if obj is not None:
                 fields += TAKEOVER_FIELDS
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None or request.user.is_superuser:
+            return fieldsets
+        return [
+            (
+                title,
+                {**options, "fields": [f for f in options["fields"] if f not in PASSWORD_FIELDS]},
+            )
+            for title, options in fieldsets
+        ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None and not request.user.is_superuser:
+            kwargs["form"] = AccountCreationForm
+        return super().get_form(request, obj, **kwargs)
 
     def user_change_password(self, request, id, form_url=""):
         # Setting someone else's password is taking their account: superusers only.

@@ -117,9 +117,8 @@ def test_the_syndicat_cannot_make_anyone_superuser_staff_or_a_member_of_a_group(
     agent = User.objects.get(username="agent")
     url = reverse("admin:accounts_user_change", args=[agent.pk])
     page = client.get(url).content.decode()
-    for field in ["is_superuser", "user_permissions", "is_staff", "groups"]:
+    for field in ["is_superuser", "user_permissions", "is_staff", "groups", "role", "epci"]:
         assert f'name="{field}"' not in page, field
-    assert 'name="role"' in page and 'name="epci"' in page
 
     # A forged POST changes the rest, never the privileges.
     response = client.post(
@@ -223,7 +222,45 @@ def test_the_syndicat_creates_a_referent_in_the_admin_site(client, syndicat):
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert User.objects.get(username="nouveau-referent").epci == epci
+    created = User.objects.get(username="nouveau-referent")
+    assert created.epci == epci and created.role == User.Role.REFERENT
+    # The officer never knows the password: the referent chooses it (« mot de passe oublié »).
+    assert not created.has_usable_password()
+
+
+def test_the_syndicat_s_account_form_has_no_password(client, syndicat):
+    page = client.get(reverse("admin:accounts_user_add")).content.decode()
+    for field in ["password1", "password2", "usable_password"]:
+        assert f'name="{field}"' not in page, field
+    assert 'name="role"' in page and 'name="epci"' in page
+
+
+@pytest.mark.parametrize("whose", ["own", "agent"])
+def test_the_syndicat_changes_the_role_or_epci_of_no_existing_account(client, syndicat, whose):
+    """Its own account made « référent » of an EPCI would read that EPCI's internal notes and
+    write to its communes as the referent."""
+    account = syndicat if whose == "own" else User.objects.get(username="agent")
+    role, epci = account.role, account.epci_id
+    other = EpciFactory()
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[account.pk]),
+        {
+            "username": account.username,
+            "first_name": account.first_name,
+            "last_name": "Changé",
+            "email": account.email,
+            "language": "fr",
+            "role": "referent",
+            "epci": other.pk,
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    account.refresh_from_db()
+    assert account.last_name == "Changé"
+    assert (account.role, account.epci_id) == (role, epci)
 
 
 @pytest.mark.parametrize("make_user", [agent_of, ReferentFactory])
