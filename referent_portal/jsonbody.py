@@ -31,9 +31,11 @@ MESSAGES = {
     TOO_NESTED: _("Le document JSON est trop imbriqué (%(max)s niveaux au plus)."),
 }
 
-# A JSON string, escapes included: its brackets are text, not nesting.
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+# What the nesting scan stops at: an escape (a backslash and the character it escapes, one
+# token), a quote, a bracket; everything else is skipped by the regex engine.
+_TOKEN = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
+# JSON bodies carry text and codes, never files: far below the forms' upload limit.
+JSON_BODY_LIMIT = 256 * 1024
 
 
 class BodyError(Exception):
@@ -53,8 +55,8 @@ class BodyError(Exception):
         return {"error": self.code, "detail": self.message}
 
 
-def body_limit() -> int | None:
-    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+def body_limit() -> int:
+    return min(JSON_BODY_LIMIT, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or JSON_BODY_LIMIT)
 
 
 def read_body(request, *, limit: int | None = None) -> bytes:
@@ -78,14 +80,21 @@ def read_body(request, *, limit: int | None = None) -> bytes:
 
 
 def nesting_depth(text: str) -> int:
-    """How deep arrays and objects nest in a JSON text (brackets inside strings not counted);
-    linear and without recursion, so it can run before the parser does."""
+    """How deep arrays and objects nest in a JSON text (brackets inside strings not counted).
+    One pass over the text, whatever it holds (unclosed strings, runs of escapes), without
+    recursion, so it can run before the parser does."""
     depth = deepest = 0
-    for bracket in _BRACKET.findall(_STRING.sub("", text)):
-        if bracket in "[{":
+    in_string = False
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if in_string:
+            in_string = token != '"'  # an escaped quote is a two-character token
+        elif token == '"':
+            in_string = True
+        elif token in ("[", "{"):
             depth += 1
             deepest = max(deepest, depth)
-        else:
+        elif token in ("]", "}"):
             depth -= 1
     return deepest
 

@@ -531,19 +531,28 @@ def dossier_apply_answer(
 
 def json_storable(value) -> bool:
     """Whether PostgreSQL's jsonb can hold a decoded JSON document: it refuses the \\u0000
-    that JSON allows in strings and keys (NaN and Infinity are not JSON: the parser refuses
-    them). Walked without recursion, however deep the document."""
+    and the lone surrogates (\\ud800) that JSON's escapes can write in strings and keys (NaN
+    and Infinity are not JSON: the parser refuses them). Walked without recursion, however
+    deep the document."""
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if "\x00" in item or not _is_utf8(item):
                 return False
         elif isinstance(item, dict):
             pending.extend(item.keys())
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
+    return True
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
     return True
 
 

@@ -56,11 +56,21 @@ def test_the_endpoint_answers_503_when_no_secret_is_configured(client, dossier, 
         # jsonb holds no NUL character: a payload the portal cannot keep.
         ({"action": "answer", "message": "Vu.\u0000"}, "invalid_payload"),
         ({"action": "answer", "message": "Vu.", "\u0000": 1}, "invalid_payload"),
+        # nor a lone surrogate, which JSON's \\u escapes can write and UTF-8 cannot.
+        ({"action": "answer", "message": "Vu.\ud800"}, "invalid_payload"),
+        ({"action": "answer", "message": "Vu.", "\udfff": [1]}, "invalid_payload"),
         # NaN and Infinity, which Python's json reads, are not JSON: a malformed body.
         ({"action": "answer", "message": "Vu.", "score": float("nan")}, "malformed_body"),
         ({"action": "answer", "message": "Vu.", "score": [float("inf")]}, "malformed_body"),
     ],
-    ids=["nul-in-a-value", "nul-in-a-key", "nan", "infinity"],
+    ids=[
+        "nul-in-a-value",
+        "nul-in-a-key",
+        "surrogate-in-a-value",
+        "surrogate-in-a-key",
+        "nan",
+        "infinity",
+    ],
 )
 def test_a_signed_call_the_database_cannot_store_is_a_400_not_a_500(
     client, dossier, payload, error
