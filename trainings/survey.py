@@ -44,9 +44,17 @@ def survey_url(enrolment: Enrolment) -> str:
 
 def survey_links_for_email(ref: str, email) -> dict[str, str]:
     """Link provider of the outbox: the attendee's survey link, made when the e-mail is sent."""
-    enrolment = Enrolment.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+    enrolment = (
+        Enrolment.objects.select_related("contact").filter(pk=int(ref)).first()
+        if ref.isdigit()
+        else None
+    )
     if enrolment is None:
         raise LinkUnavailable("The enrolment no longer exists.")
+    # A resend copies the old message's address: the link goes to the attendee's current one.
+    address = enrolment.contact.email.strip().lower()
+    if enrolment.contact.anonymised_at is not None or address != email.to.strip().lower():
+        raise LinkUnavailable("The attendee no longer has this address.")
     return {"survey": survey_url(enrolment)}
 
 

@@ -50,3 +50,18 @@ def test_each_enrolment_has_its_own_random_key(session):
     keys = list(session.enrolments.values_list("survey_key", flat=True))
     assert len(set(keys)) == len(keys) == 2
     assert all(key is not None for key in keys)
+
+
+def test_a_survey_link_is_made_only_for_the_attendee_s_current_address(session, agent_a):
+    """« Renvoyer » copies the old message's address: after a correction of the contact's
+    address, a fresh survey link would go to the old one."""
+    from types import SimpleNamespace
+
+    from referent_portal.outbox.secrets import LinkUnavailable
+    from trainings.survey import survey_links_for_email
+
+    enrolment = session.enrolments.get(contact=agent_a.contact)
+    current = SimpleNamespace(to=agent_a.contact.email.upper())
+    assert "survey" in survey_links_for_email(str(enrolment.pk), current)
+    with pytest.raises(LinkUnavailable):
+        survey_links_for_email(str(enrolment.pk), SimpleNamespace(to="ancienne@mairie.example"))
