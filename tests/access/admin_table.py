@@ -16,8 +16,8 @@ from .world import Obj, Role
 # model: (officer's rights, superuser's rights)
 RIGHTS = {
     "auth.group": ("", "vacd"),
-    # The officer lifts a lockout (deletes the attempt); the journals are read-only to it.
-    "axes.accessattempt": ("vd", "vcd"),
+    # The lockouts and journals are read-only to the officer (a new password lifts a lockout).
+    "axes.accessattempt": ("v", "vcd"),
     "axes.accesslog": ("v", "vcd"),
     "axes.accessfailurelog": ("v", "vcd"),
     "authtoken.tokenproxy": ("", "vacd"),

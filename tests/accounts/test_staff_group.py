@@ -57,7 +57,6 @@ def test_migrate_makes_the_group_with_exactly_the_intended_permissions():
     }
     assert by_app["axes"] == {
         "view_accessattempt",
-        "delete_accessattempt",
         "view_accessfailurelog",
         "view_accesslog",
     }
@@ -127,3 +126,20 @@ def test_the_officer_changes_no_account_group_permission_or_message(officer_clie
     page = officer_client.get(reverse("admin:outbox_outgoingemail_change", args=[email.pk]))
     assert page.status_code == 200
     assert "Contenu réservé au destinataire." in page.content.decode()
+
+
+def test_the_officer_lifts_no_lockout(officer_client):
+    """Deleting the record of a lockout restarts the count: an officer who could would let
+    anyone guess a superuser's password five attempts at a time. A locked-out person lifts it
+    by choosing a new password (« mot de passe oublié »)."""
+    from axes.models import AccessAttempt
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    attempt = AccessAttempt.objects.create(
+        username=admin.username, ip_address="192.0.2.1", user_agent="t", failures_since_start=5
+    )
+    response = officer_client.post(
+        reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert AccessAttempt.objects.filter(pk=attempt.pk).exists()

@@ -29,7 +29,6 @@ EXACT = {
     },
     "axes": {
         "view_accessattempt",
-        "delete_accessattempt",
         "view_accessfailurelog",
         "view_accesslog",
     },
