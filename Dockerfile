@@ -17,5 +17,8 @@ RUN DEBUG=true PORTAL_VAR_DIR=/tmp/build-var \
     python manage.py collectstatic --noinput && rm -rf /tmp/build-var \
  && useradd --system --home /app portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal
+# Production unless told otherwise: a bare `docker run` must not serve Django's debug pages
+# on 0.0.0.0 (DEBUG=false also requires SECRET_KEY, DATABASE_URL, REDIS_URL, EMAIL_HOST, SITE_URL).
+ENV DEBUG=false
 EXPOSE 8000
 CMD ["gunicorn", "referent_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -77,3 +77,12 @@ def test_production_mode_refuses_a_site_url_that_is_not_https():
 def test_the_local_docker_compose_stack_may_use_plain_http_on_the_loopback_address():
     result = manage("check", env={**PRODUCTION_ENV, "SITE_URL": "http://127.0.0.1:8000"})
     assert result.returncode == 0, result.stderr
+
+
+def test_the_image_runs_in_production_mode_unless_told_otherwise():
+    """The settings' default is the embedded default (DEBUG on, for `make run`): a bare
+    `docker run` of the image would serve Django's debug pages on 0.0.0.0."""
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    cmd = next(i for i, line in enumerate(lines) if line.startswith("CMD "))
+    env = [line for line in lines[:cmd] if line.startswith("ENV ") and "DEBUG=" in line]
+    assert env and env[-1].split("DEBUG=")[1].split()[0] == "false"
