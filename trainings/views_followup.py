@@ -188,7 +188,10 @@ def survey(request, token):
         )
     session = enrolment.session
     if survey_services.has_answered(enrolment):
-        return render(request, "trainings/followup/survey_answered.html", {"session": session})
+        # Just answered (the redirect after the POST), or coming back to the link.
+        thanked = "merci" in request.GET
+        template = "survey_thanks.html" if thanked else "survey_answered.html"
+        return render(request, f"trainings/followup/{template}", {"session": session})
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -200,11 +203,7 @@ def survey(request, token):
                 )
             add_service_error(form, exc)
         else:
-            return render(
-                request,
-                "trainings/followup/survey_thanks.html",
-                {"session": session},
-            )
+            return redirect(f"{request.path}?merci")
     return render(
         request,
         "trainings/followup/survey_form.html",

@@ -50,8 +50,10 @@ def test_an_attendee_answers_once_without_logging_in(client, session, agent_a):
     assert form.status_code == 200
     assert "Bonjour Anne Aubry" in page_text(form)
 
-    thanks = client.post(url, ANSWER)
-    assert thanks.status_code == 200
+    # Post, then redirect: reloading the thanks page sends nothing again.
+    answered = client.post(url, ANSWER)
+    assert answered.status_code == 302
+    thanks = client.get(answered["Location"])
     assert "Merci pour votre avis" in page_text(thanks)
     response = SurveyResponse.objects.get()
     assert (response.overall, response.content, response.trainer) == (5, 4, 5)
