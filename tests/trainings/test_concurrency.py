@@ -5,6 +5,8 @@ import threading
 import pytest
 from django.db import IntegrityError, connection
 
+from referent_portal.outbox.models import OutgoingEmail
+from tests.fixtures_delivery import wait_until
 from tests.trainings.factories import TrainingSessionFactory
 from trainings import services
 from trainings.models import Enrolment, TrainingSession
@@ -13,6 +15,15 @@ from trainings.services import enrolment_create, enrolment_withdraw
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Seat = Enrolment.Status
+
+
+@pytest.fixture(autouse=True)
+def _confirmations_delivered(celery_worker):
+    """The enrolments commit their confirmation e-mails, which the suite's real worker sends:
+    the test ends once they are out, never with a task running while the tables are flushed."""
+    yield
+    pending = (OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.SENDING)
+    wait_until(lambda: not OutgoingEmail.objects.filter(status__in=pending).exists())
 
 
 def at_once(*calls):
